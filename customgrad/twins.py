@@ -1,0 +1,79 @@
+"""Each customgrad operation paired with its PyTorch twin, sample inputs and special points.
+
+One table serves the tests, :mod:`customgrad.verify`, the verification-matrix page and the
+benchmarks, so adding an operation here puts it under every check at once.
+
+Example:
+    >>> twin = TWINS["relu"]
+    >>> twin.function.__name__, twin.reference.__name__
+    ('ReLUFunction', 'relu')
+    >>> args, kwargs = twin.sample(torch.float64)
+    >>> torch.equal(twin.ours(*args, **kwargs), twin.reference(*args, **kwargs))
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as TF
+
+from . import functional as F
+from . import functions as fn
+
+
+@dataclass(frozen=True)
+class Twin:
+    """One operation: our Function and functional twin, torch's twin, and how to feed them.
+
+    Attributes:
+        name: the functional name, as in ``torch.nn.functional``.
+        function: the ``torch.autograd.Function`` class.
+        ours: ``customgrad.functional`` twin.
+        reference: the torch callable with the same signature (``None`` where torch has none).
+        sample: ``sample(dtype) -> (args, kwargs)``; tensor args require grad where differentiable.
+        apply_args: maps the functional's ``(args, kwargs)`` to ``Function.apply``'s positional args.
+        elementwise: unary elementwise in its first argument (edge-case sweeps apply).
+        kinks: points where the derivative jumps (checked exactly against torch's convention).
+        inplace: the functional takes ``inplace=``.
+    """
+
+    name: str
+    function: type
+    ours: Callable
+    reference: Callable | None
+    sample: Callable[[torch.dtype], tuple[tuple, dict]]
+    apply_args: Callable[[tuple, dict], tuple]
+    elementwise: bool = True
+    kinks: tuple[float, ...] = ()
+    inplace: bool = False
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def randn(*shape, dtype=torch.float64, requires_grad=True, scale=3.0):
+    """A random tensor, spread wide enough to cross every kink of the activations."""
+    return (torch.randn(*shape, dtype=dtype) * scale).requires_grad_(requires_grad)
+
+
+def _unary(dtype):
+    return (randn(4, 5, dtype=dtype),), {}
+
+
+TWINS: dict[str, Twin] = {}
+
+
+def register(twin: Twin) -> Twin:
+    TWINS[twin.name] = twin
+    return twin
+
+
+register(Twin(
+    name="relu", function=fn.ReLUFunction, ours=F.relu, reference=TF.relu, sample=_unary,
+    apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(0.0,), inplace=True,
+))
+
+# --- activations -------------------------------------------------------------
+
+# --- layers, losses and normalisation ----------------------------------------

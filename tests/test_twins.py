@@ -1,0 +1,241 @@
+"""Every operation in customgrad.twins.TWINS against its PyTorch twin: one test per check.
+
+Adding a Twin to the registry puts the new operation under all of these checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from customgrad.twins import TWINS
+
+ALL = sorted(TWINS)
+WITH_REFERENCE = [n for n in ALL if TWINS[n].reference is not None]
+ELEMENTWISE = [n for n in WITH_REFERENCE if TWINS[n].elementwise]
+INPLACE = [n for n in ALL if TWINS[n].inplace]
+
+TOL = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-7, atol=1e-10)}
+
+
+def differentiable(args):
+    """Positions of the floating-point tensor arguments that require grad."""
+    return [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
+
+
+def as_function_of_tensors(fn, args, kwargs):
+    """``fn`` as a function of its differentiable tensors only, the rest fixed."""
+    pos = differentiable(args)
+
+    def f(*tensors):
+        full = list(args)
+        for i, t in zip(pos, tensors):
+            full[i] = t
+        return fn(*full, **kwargs)
+
+    return f, tuple(args[i] for i in pos)
+
+
+def fresh(args, dtype=None):
+    """Detached copies (cast to dtype if given) that require grad where the originals did."""
+    out = []
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            b = a.detach().clone()
+            if dtype is not None and b.is_floating_point():
+                b = b.to(dtype)
+            out.append(b.requires_grad_(a.requires_grad))
+        else:
+            out.append(a)
+    return tuple(out)
+
+
+def forward_backward(fn, args, kwargs, grad_out_seed=1):
+    """Output and gradients of every differentiable input, for a fixed random grad_output."""
+    f, tensors = as_function_of_tensors(fn, args, kwargs)
+    out = f(*tensors)
+    g = torch.randn(out.shape, dtype=out.dtype, generator=torch.Generator().manual_seed(grad_out_seed))
+    grads = torch.autograd.grad(out, tensors, g, allow_unused=True) if tensors and out.requires_grad else ()
+    return out.detach(), grads
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_forward_and_backward_match_torch(name, dtype):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(dtype)
+    ours = forward_backward(twin.ours, fresh(args), kwargs)
+    theirs = forward_backward(twin.reference, fresh(args), kwargs)
+    assert_close(ours[0], theirs[0], **TOL[dtype])
+    for a, b in zip(ours[1], theirs[1], strict=True):
+        assert_close(a, b, **TOL[dtype])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_apply_equals_functional(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    direct = twin.function.apply(*twin.apply_args(fresh(args), kwargs))
+    assert_close(direct, twin.ours(*fresh(args), **kwargs))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_gradcheck_float64(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    f, tensors = as_function_of_tensors(twin.ours, args, kwargs)
+    assert torch.autograd.gradcheck(f, tensors, check_forward_ad=True, check_batched_grad=True)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_gradgradcheck_float64(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    f, tensors = as_function_of_tensors(twin.ours, args, kwargs)
+    assert torch.autograd.gradgradcheck(f, tensors)
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_forward_ad_jvp_matches_torch(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    f, primals = as_function_of_tensors(twin.ours, fresh(args), kwargs)
+    g, _ = as_function_of_tensors(twin.reference, fresh(args), kwargs)
+    primals = tuple(p.detach() for p in primals)
+    tangents = tuple(torch.randn_like(p) for p in primals)
+    out_ours, jvp_ours = torch.func.jvp(f, primals, tangents)
+    out_ref, jvp_ref = torch.func.jvp(g, primals, tangents)
+    assert_close(out_ours, out_ref)
+    assert_close(jvp_ours, jvp_ref)
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_vmap_matches_torch(name):
+    """vmap over a new leading batch dimension of the first argument."""
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    batch = torch.stack([fresh(args)[0].detach() * s for s in (1.0, -0.5, 2.0)])
+    rest = fresh(args)[1:]
+    ours = torch.func.vmap(lambda x: twin.ours(x, *rest, **kwargs))(batch)
+    theirs = torch.func.vmap(lambda x: twin.reference(x, *rest, **kwargs))(batch)
+    assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_func_grad_matches_torch(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    f, primals = as_function_of_tensors(twin.ours, fresh(args), kwargs)
+    g, _ = as_function_of_tensors(twin.reference, fresh(args), kwargs)
+    primals = tuple(p.detach() for p in primals)
+    argnums = tuple(range(len(primals)))
+    ours = torch.func.grad(lambda *t: f(*t).sum(), argnums=argnums)(*primals)
+    theirs = torch.func.grad(lambda *t: g(*t).sum(), argnums=argnums)(*primals)
+    assert_close(ours, theirs)
+
+
+# --- elementwise edge cases ------------------------------------------------------
+
+
+def edge_values(twin, dtype):
+    info = torch.finfo(dtype)
+    specials = [0.0, -0.0, 1e-10, -1e-10, info.tiny, -info.tiny, 1e10, -1e10, 100.0, -100.0,
+                info.max, -info.max, float("inf"), float("-inf"), float("nan"), 1.0, -1.0]
+    for k in twin.kinks:
+        specials += [k, k + 1e-6, k - 1e-6]
+    return torch.tensor(specials, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_edge_values_match_torch(name, dtype):
+    """0, the kinks, +-tiny, +-huge, +-inf and nan: same outputs and gradients as torch."""
+    twin = TWINS[name]
+    args, kwargs = twin.sample(dtype)
+    x = edge_values(twin, dtype).requires_grad_()
+    args = (x, *args[1:])
+    ours = forward_backward(twin.ours, fresh(args), kwargs)
+    theirs = forward_backward(twin.reference, fresh(args), kwargs)
+    assert_close(ours[0], theirs[0], equal_nan=True, **TOL[dtype])
+    for a, b in zip(ours[1], theirs[1], strict=True):
+        assert_close(a, b, equal_nan=True, **TOL[dtype])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: torch.empty(0), id="empty"),
+        pytest.param(lambda: torch.empty(3, 0, 2), id="empty-3d"),
+        pytest.param(lambda: torch.tensor(-0.7), id="0-dim"),
+        pytest.param(lambda: torch.randn(6, 4).t(), id="transposed"),
+        pytest.param(lambda: torch.randn(8, 6)[::2, 1::2], id="strided"),
+        pytest.param(lambda: torch.randn(2, 3, 4, 5), id="4-d"),
+    ],
+)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_shapes_and_layouts_match_torch(name, make):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    x = make().double() * 3
+    args = (x.requires_grad_(), *args[1:])
+    ours = forward_backward(twin.ours, fresh(args), kwargs)
+    theirs = forward_backward(twin.reference, fresh(args), kwargs)
+    assert ours[0].shape == theirs[0].shape
+    assert_close(ours[0], theirs[0])
+    for a, b in zip(ours[1], theirs[1], strict=True):
+        assert_close(a, b)
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_non_tensor_input_raises_type_error(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    with pytest.raises(TypeError):
+        twin.reference([1.0, 2.0], *args[1:], **kwargs)
+    with pytest.raises(TypeError):
+        twin.ours([1.0, 2.0], *args[1:], **kwargs)
+
+
+# --- in-place -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_returns_same_tensor_with_torch_gradients(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    leaf_ours, leaf_ref = fresh(args)[0], fresh(args)[0]
+    x_ours, x_ref = leaf_ours * 1.0, leaf_ref * 1.0  # non-leaves: in-place is legal
+    y_ours = twin.ours(x_ours, *args[1:], **kwargs, inplace=True)
+    y_ref = twin.reference(x_ref, *args[1:], **kwargs, inplace=True)
+    assert y_ours is x_ours and y_ours.data_ptr() == x_ours.data_ptr()
+    assert x_ours._version > 0, "an in-place op must bump the version counter"
+    assert_close(y_ours, y_ref)
+    g = torch.randn_like(y_ref)
+    y_ours.backward(g)
+    y_ref.backward(g)
+    assert_close(leaf_ours.grad, leaf_ref.grad)
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_on_leaf_requiring_grad_raises_like_torch(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    x = fresh(args)[0]
+    before = x.detach().clone()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        twin.reference(fresh(args)[0], *args[1:], **kwargs, inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        twin.ours(x, *args[1:], **kwargs, inplace=True)
+    assert torch.equal(x.detach(), before), "the leaf must be left untouched"
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_without_grad_matches_torch(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float32)
+    x = fresh(args)[0].detach()
+    expected = twin.reference(x.clone(), *args[1:], **kwargs)
+    y = twin.ours(x, *args[1:], **kwargs, inplace=True)
+    assert y is x
+    assert_close(x, expected)
