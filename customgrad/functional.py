@@ -12,9 +12,6 @@ from . import functions as _fn
 from ._checks import check_inplace_allowed, check_tensor
 from ._docs import formulas_from
 
-__all__ = ["relu"]
-
-
 @formulas_from(_fn.ReLUFunction)
 def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     r"""Twin of :func:`torch.nn.functional.relu`, backed by :class:`~customgrad.functions.ReLUFunction`.
@@ -48,6 +45,16 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     return _fn.ReLUFunction.apply(input, inplace)
 
 
-# --- activations -------------------------------------------------------------
+# --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
-# --- layers, losses and normalisation ----------------------------------------
+# --- end of section ---
+
+# --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
+
+# --- end of section ---
+
+# --- layers, losses, normalisation ---
+
+# --- end of section ---
+
+__all__ = sorted(n for n, v in list(globals().items()) if not n.startswith("_") and getattr(v, "__module__", None) == __name__)

@@ -13,9 +13,6 @@ from . import functional as F
 from . import functions as _fn
 from ._docs import formulas_from
 
-__all__ = ["ReLU"]
-
-
 @formulas_from(_fn.ReLUFunction)
 class ReLU(_nn.Module):
     r"""Twin of :class:`torch.nn.ReLU`, backed by :func:`customgrad.functional.relu`.
@@ -57,6 +54,16 @@ class ReLU(_nn.Module):
         return "inplace=True" if self.inplace else ""
 
 
-# --- activations -------------------------------------------------------------
+# --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
-# --- layers, losses and normalisation ----------------------------------------
+# --- end of section ---
+
+# --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
+
+# --- end of section ---
+
+# --- layers, losses, normalisation ---
+
+# --- end of section ---
+
+__all__ = sorted(n for n, v in list(globals().items()) if not n.startswith("_") and getattr(v, "__module__", None) == __name__)

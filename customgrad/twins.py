@@ -74,6 +74,14 @@ register(Twin(
     apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(0.0,), inplace=True,
 ))
 
-# --- activations -------------------------------------------------------------
+# --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
-# --- layers, losses and normalisation ----------------------------------------
+# --- end of section ---
+
+# --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
+
+# --- end of section ---
+
+# --- layers, losses, normalisation ---
+
+# --- end of section ---

@@ -6,8 +6,16 @@ receive ``None`` as their gradient.
 
 from .relu import ReLUFunction
 
-# --- activations -------------------------------------------------------------
+# --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
-# --- layers, losses and normalisation ----------------------------------------
+# --- end of section ---
+
+# --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
+
+# --- end of section ---
+
+# --- layers, losses, normalisation ---
+
+# --- end of section ---
 
 __all__ = [name for name in dir() if name.endswith("Function")]
