@@ -26,6 +26,7 @@ import html
 import inspect
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -602,7 +603,7 @@ class _Verifier:
             return NA, "no custom autograd.Function in the graph"
         if self.backward_error is not None:
             return FAILED, self._gradient_count_reason(self.backward_error)
-        counts = ", ".join(f"{type(n).__name__}: {len(n.needs_input_grad)} inputs" for n in self.nodes)
+        counts = ", ".join(f"{type(n).__name__}: {_plural(len(n.needs_input_grad), 'input')}" for n in self.nodes)
         return PASSED, f"one gradient per forward input ({counts})"
 
     def _gradient_count_reason(self, exc: BaseException) -> str:
@@ -772,7 +773,9 @@ class _Verifier:
         f, tensors = case.function(self.fn, args)
         compiled = torch.compile(f, backend=counting, fullgraph=self.fullgraph, dynamic=False)
         try:
-            got = _forward_backward(compiled, tensors)
+            with warnings.catch_warnings():  # the compiler's own advice on tracing torch internals
+                warnings.simplefilter("ignore", UserWarning)
+                got = _forward_backward(compiled, tensors)
         except torch._dynamo.exc.Unsupported as e:
             self.report.graph_breaks = [_first_line(e)]
             return FAILED, f"1 graph break under fullgraph=True: {_first_line(e)}"
@@ -832,8 +835,8 @@ class _Verifier:
                                          f"{name} gradient of another input")
         if problems:
             return FAILED, _join(problems)
-        return PASSED, f"{len(_edge_points(torch.float32, self.kinks))} points incl. kinks {list(self.kinks)}, " \
-                       "float32 and float64"
+        kinks = f" incl. kinks {', '.join(f'{k:g}' for k in self.kinks)}" if self.kinks else ""
+        return PASSED, f"{len(_edge_points(torch.float32, self.kinks))} points{kinks}, float32 and float64"
 
     def check_shapes(self):
         ok, why = self._elementwise()
