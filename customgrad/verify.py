@@ -259,6 +259,7 @@ class _Case:
         self.diff = flagged or [i for i in tensors if _is_float(self.inputs[i])]
         self.first = tensors[0] if tensors else None
         self.dtype = self.inputs[self.first].dtype if self.first is not None else torch.float64
+        self.device = self.inputs[self.first].device if self.first is not None else torch.device("cpu")
 
     def leaves(self, dtype: torch.dtype | None = None) -> list:
         """Fresh copies of the inputs (floating ones cast to ``dtype``); differentiable ones are leaves."""
@@ -684,7 +685,8 @@ class _Verifier:
             return PASSED, "float64, jvp = finite differences"
         gen = torch.Generator().manual_seed(2)
         args = [a.detach() if isinstance(a, torch.Tensor) else a for a in self.case.leaves()]
-        tangents = [torch.randn(args[i].shape, dtype=args[i].dtype, generator=gen) for i in self.case.diff]
+        tangents = [torch.randn(args[i].shape, dtype=args[i].dtype, generator=gen).to(args[i].device)
+                    for i in self.case.diff]
         ours, theirs = self._jvp(self.fn, args, tangents), self._jvp(self.reference, args, tangents)
         problems = _differences(ours, theirs, self.tol, "tangent")
         if problems:
@@ -816,7 +818,7 @@ class _Verifier:
         problems = []
         for dtype in (torch.float32, torch.float64):
             tol = _tolerance(dtype, self.rtol, self.atol)
-            x = _edge_points(dtype, self.kinks)
+            x = _edge_points(dtype, self.kinks).to(self.case.device)
             results = []
             for fn in (self.fn, self.reference):
                 args = self.case.leaves(dtype)
@@ -846,7 +848,7 @@ class _Verifier:
         for label, make, transform in _SHAPES:
             gen_state = torch.random.get_rng_state()
             torch.manual_seed(0)
-            base = make(self.case.dtype)
+            base = make(self.case.dtype).to(self.case.device)
             torch.random.set_rng_state(gen_state)
             results = []
             try:
