@@ -43,7 +43,7 @@ from torch.utils import benchmark
 from .twins import TWINS, Twin
 from .verify import saved_for_backward
 
-__all__ = ["SIZES", "PHASES", "TARGETS", "Timing", "BenchResult", "measure", "copy_time", "run", "main"]
+__all__ = ["SIZES", "PHASES", "TARGETS", "Timing", "BenchResult", "measure", "copy_time", "hotspots", "run", "main"]
 
 #: Number of elements per input, 1e3 to 1e7.
 SIZES: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
@@ -111,6 +111,35 @@ def copy_time(size: int, device: str = "cpu", dtype: torch.dtype = torch.float32
     return _median("dst.copy_(src)", env, threads or _default_threads(src.device.type), min_run_time, repeats)
 
 
+def hotspots(fn: Callable, *inputs, kwargs: dict | None = None, top: int = 3, iterations: int = 5,
+             threads: int | None = None) -> list[tuple[str, float]]:
+    """The ``top`` operators by own time in one forward+backward call, ``(name, milliseconds)``.
+
+    Measured with :mod:`torch.profiler` over ``iterations`` calls after two warm-up calls:
+    this is how a target that is missed gets its "why".
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    kwargs = kwargs or {}
+    wrt = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    cuda = any(a.is_cuda for a in wrt)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or _default_threads("cuda" if cuda else "cpu"))
+    try:
+        grad = torch.randn_like(fn(*inputs, **kwargs))
+        for _ in range(2):
+            torch.autograd.grad(fn(*inputs, **kwargs), wrt, grad)
+        activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+        with profile(activities=activities) as prof:
+            for _ in range(iterations):
+                torch.autograd.grad(fn(*inputs, **kwargs), wrt, grad)
+    finally:
+        torch.set_num_threads(before)
+    attr = "self_device_time_total" if cuda else "self_cpu_time_total"
+    events = sorted(prof.key_averages(), key=lambda e: getattr(e, attr), reverse=True)[:top]
+    return [(e.key, getattr(e, attr) / iterations / 1000) for e in events]
+
+
 def _inputs(twin: Twin, size: int, device: str, dtype: torch.dtype) -> tuple[tuple, dict]:
     """The twin's sample inputs with the first one grown to about ``size`` elements (trailing dims kept)."""
     args, kwargs = twin.sample(dtype)
@@ -138,6 +167,7 @@ class BenchResult:
     copy: dict[int, float] = field(default_factory=dict)
     timings: list[Timing] = field(default_factory=list)
     saved: dict[str, dict[str, int]] = field(default_factory=dict)
+    why: dict[str, dict] = field(default_factory=dict)
 
     @property
     def ops(self) -> list[str]:
@@ -173,7 +203,8 @@ class BenchResult:
                 worst = max(big, key=lambda s: self.ratio(op, "forward+backward", s))
                 value = self.ratio(op, "forward+backward", worst)
                 rows.append(dict(op=op, target=f"fwd+bwd time <= {limit}x built-in", limit=limit, value=value,
-                                 measured=f"{value:.2f}x (worst, at {worst:.0e})", passed=value <= limit))
+                                 measured=f"{value:.2f}x (worst, at {worst:.0e})", passed=value <= limit,
+                                 why=self.why.get(op)))
             if op in self.saved:
                 ours, builtin = self.saved[op]["ours"], self.saved[op]["built-in"]
                 rows.append(dict(op=op, target="bytes saved <= built-in", limit=builtin, value=ours,
@@ -183,7 +214,7 @@ class BenchResult:
     def to_json(self) -> dict:
         return dict(meta=self.meta, sizes=self.sizes, phases=self.phases,
                     copy={str(k): v for k, v in self.copy.items()},
-                    timings=[asdict(t) for t in self.timings], saved=self.saved,
+                    timings=[asdict(t) for t in self.timings], saved=self.saved, why=self.why,
                     overhead_us={op: self.overhead_us(op) for op in self.ops if "forward+backward" in self.phases},
                     targets=self.targets())
 
@@ -224,6 +255,13 @@ class BenchResult:
             lines += ["", f"[targets: {m['dtype']}, {m['device']}, at >= {TARGET_MIN_SIZE:.0e} elements; "
                           f"{len(targets) - missed} PASS, {missed} MISS]",
                       _table(["op", "target", "measured", "status"], rows)]
+        if self.why:
+            lines += ["", "[why: the operators with the most own time in one forward+backward call, "
+                          "ms per call (torch.profiler), for each op that misses its time target]"]
+            for op, w in self.why.items():
+                for impl in (OURS, BUILTIN):
+                    spots = ", ".join(f"{name} {ms:.3f}" for name, ms in w[impl])
+                    lines.append(f"{op} at {w['size']:.0e}, {impl}: {spots}")
         return "\n".join(lines)
 
 
@@ -277,6 +315,15 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
             for impl, fn in impls.items():
                 for phase, seconds in measure(fn, *args, kwargs=kwargs, phases=phases, **timing).items():
                     result.timings.append(Timing(twin.name, impl, phase, s, seconds))
+        if "forward+backward" in phases:
+            limit = TARGETS.get(twin.name, TARGETS["default"])
+            missed = [s for s in sizes if s >= TARGET_MIN_SIZE and result.ratio(twin.name, "forward+backward", s) > limit]
+            if missed:
+                size = max(missed, key=lambda s: result.ratio(twin.name, "forward+backward", s))
+                args, kwargs = _inputs(twin, size, device, dtype)
+                result.why[twin.name] = {"size": size, **{
+                    impl: hotspots(fn, *args, kwargs=kwargs, threads=threads)
+                    for impl, fn in ((OURS, twin.ours), (BUILTIN, twin.reference))}}
         args, kwargs = _inputs(twin, meta["saved_size"], device, dtype)
         result.saved[twin.name] = {impl: saved_for_backward(fn, *args, **kwargs)[1]
                                    for impl, fn in ((OURS, twin.ours), (BUILTIN, twin.reference))}

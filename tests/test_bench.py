@@ -64,3 +64,10 @@ def test_measure_any_callable():
     x = torch.randn(100, requires_grad=True)
     times = bench.measure(torch.tanh, x, phases=["forward", "backward"], min_run_time=0.005)
     assert set(times) == {"forward", "backward"} and all(t > 0 for t in times.values())
+
+
+def test_hotspots_name_the_operators_that_take_the_time():
+    x = torch.randn(1000, requires_grad=True)
+    spots = bench.hotspots(torch.relu, x, top=2, iterations=2)
+    assert len(spots) == 2 and all(isinstance(name, str) and ms >= 0 for name, ms in spots)
+    assert any("relu" in name or "threshold" in name or "clamp" in name for name, _ in spots)
