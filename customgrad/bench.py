@@ -278,7 +278,7 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases: Sequence[str] = PHASES,
         min_run_time: float = 0.1, repeats: int = 2, device: str | None = None,
         dtype: torch.dtype = torch.float32, compile: bool = False, threads: int | None = None,
-        progress: Callable[[str], None] | None = None) -> BenchResult:
+        explain_misses: bool = True, progress: Callable[[str], None] | None = None) -> BenchResult:
     """Time every benchmarkable operation (or ``ops``) at every size; see the module docstring.
 
     Args:
@@ -290,6 +290,7 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
         device: ``"cuda"`` when available, else ``"cpu"``.
         compile: also time ``torch.compile`` (inductor) of our twin; slow to warm up, so off by default.
         threads: intra-op threads for the timings (default: one on CPU, torch's setting on CUDA).
+        explain_misses: profile each op that misses its time target (:func:`hotspots`) to say why.
         progress: called with a line per operation (for example ``print``).
     """
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -315,7 +316,7 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
             for impl, fn in impls.items():
                 for phase, seconds in measure(fn, *args, kwargs=kwargs, phases=phases, **timing).items():
                     result.timings.append(Timing(twin.name, impl, phase, s, seconds))
-        if "forward+backward" in phases:
+        if explain_misses and "forward+backward" in phases:
             limit = TARGETS.get(twin.name, TARGETS["default"])
             missed = [s for s in sizes if s >= TARGET_MIN_SIZE and result.ratio(twin.name, "forward+backward", s) > limit]
             if missed:

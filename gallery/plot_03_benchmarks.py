@@ -20,7 +20,8 @@ from matplotlib.ticker import FuncFormatter
 
 from customgrad import bench
 
-result = bench.run(sizes=[1e3, 1e4, 1e5, 1e6], phases=["forward+backward"], min_run_time=0.02, repeats=1)
+result = bench.run(sizes=[1e3, 1e4, 1e5, 1e6], phases=["forward+backward"], min_run_time=0.01, repeats=1,
+                   explain_misses=False)
 phase = "forward+backward"
 sizes, ops = result.sizes, result.ops
 print(f"{len(ops)} operations, {result.meta['device']}, {result.meta['threads']} thread(s), "
