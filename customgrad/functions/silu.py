@@ -1,0 +1,187 @@
+"""SiLU (Swish) and its learnable variant: x times its own sigmoid.
+
+Both Functions keep the input (the derivative needs :math:`x` itself, not only
+:math:`\\sigma(x)`) and recompute the sigmoid in backward, as torch's ``silu`` does.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._inplace import input_values, output_tangent, run_keeping_original
+
+
+def silu_grad(grad, input, sigma, inplace):
+    r"""``grad * silu'(input)``, given ``sigma = sigmoid(input)``: :math:`g\,\sigma\,(1 + x(1 - \sigma))`.
+
+    Stable everywhere: :math:`\sigma \in [0, 1]`, and :math:`x(1 - \sigma)` tends to 0 at
+    :math:`x \to +\infty` rather than overflowing; at :math:`\pm\infty` it gives NaN, as torch does.
+    With ``inplace=True`` (a plain backward, nothing recording it) the formula runs on ``sigma``
+    and one fresh buffer, updated in place, and ``sigma`` is consumed.  Otherwise (double
+    backward, ``torch.func``, forward-mode tangents) it is spelled out of place, so autograd
+    can differentiate it.
+    """
+    if not inplace:
+        return grad * sigma * (1 + input * (1 - sigma))
+    out = grad * sigma
+    sigma.sub_(1).mul_(input)  # now x (sigma - 1) = -x (1 - sigma)
+    return out.addcmul_(out, sigma, value=-1)
+
+
+@documented
+class SwishFunction(torch.autograd.Function):
+    r"""SiLU, also called Swish: :math:`x\,\sigma(x)`, with a hand-written backward.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Saved for backward: the input :math:`x` only, the one tensor torch's ``silu`` saves too.
+    The sigmoid is recomputed in backward rather than kept: keeping it would double the memory.
+    With ``inplace=True`` the input's old values are about to be overwritten, so forward
+    hands a copy of them to ``setup_context`` as a second, non-differentiable output
+    (PyTorch's way to pass an intermediate out of a ``forward`` that has no ``ctx``);
+    ``apply`` then returns ``(input, copy)`` and :func:`customgrad.functional.silu` returns ``input``.
+    torch's in-place ``silu_`` keeps the same copy.
+
+    The backward is numerically stable at :math:`\pm` huge inputs: it never forms
+    :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.
+
+    Args (``apply`` is positional):
+        input (Tensor): any shape, a floating-point dtype (torch refuses integers).
+        inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        >>> y = SwishFunction.apply(x)
+        >>> y.sum().backward()
+        >>> s = torch.sigmoid(x.detach())
+        >>> torch.allclose(x.grad, s * (1 + x.detach() * (1 - s)))
+        True
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = x\,\sigma(x) = \frac{x}{1 + e^{-x}}
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,
+              \sigma(x)\bigl(1 + x\,(1 - \sigma(x))\bigr)
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, inplace=False):
+        return run_keeping_original(TF.silu, input, inplace)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input = input_values(ctx, inputs, output)
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output, *_grad_original):
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        (input,) = ctx.saved_tensors
+        inplace = not torch.is_grad_enabled()  # True unless create_graph=True
+        return silu_grad(grad_output, input, torch.sigmoid(input), inplace), None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _inplace_tangent):
+        (input,) = ctx.saved_tensors
+        tangent = silu_grad(input_tangent, input, torch.sigmoid(input), inplace=False)
+        return output_tangent(ctx, input_tangent, tangent)
+
+
+@documented
+class LearnedSiLUFunction(torch.autograd.Function):
+    r"""SiLU with a learnable scale: :math:`a\,x\,\sigma(x)`, gradients for both :math:`x` and :math:`a`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    ``slope`` is any tensor that broadcasts against ``input`` (a scalar, shape ``(1,)``, one
+    value per channel ...).  Each gradient is summed back over the dimensions broadcasting
+    added, so it has the shape of its own input.
+
+    Saved for backward: the input :math:`x` and the slope :math:`a`.  Both gradients are
+    rebuilt from them with one sigmoid; a composite ``slope * F.silu(x)`` would keep the
+    input, the SiLU output and the slope.
+
+    Args (``apply`` is positional):
+        input (Tensor): any shape, floating point.
+        slope (Tensor): broadcastable to ``input``.
+
+    Shape:
+        Input :math:`(*)`, slope broadcastable, output: the broadcast shape.
+
+    Example:
+        >>> x = torch.tensor([[1.0, -1.0, 2.0]], requires_grad=True)
+        >>> slope = torch.tensor([0.5], requires_grad=True)
+        >>> y = LearnedSiLUFunction.apply(x, slope)
+        >>> y.sum().backward()
+        >>> slope.grad.shape, torch.allclose(slope.grad, torch.nn.functional.silu(x.detach()).sum())
+        (torch.Size([1]), True)
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = a\,x\,\sigma(x)
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,
+              a\,\sigma(x)\bigl(1 + x\,(1 - \sigma(x))\bigr), \qquad
+              \frac{\partial L}{\partial a} = \sum_{\text{broadcast}}
+              \frac{\partial L}{\partial y}\, x\,\sigma(x)
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, slope):
+        return slope * TF.silu(input)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, slope = inputs
+        ctx.save_for_backward(input, slope)
+        ctx.save_for_forward(input, slope)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, slope = ctx.saved_tensors
+        grad_input = grad_slope = None
+        sigma = torch.sigmoid(input)
+        inplace = not torch.is_grad_enabled()  # True unless create_graph=True
+        if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma
+            grad_slope = (grad_output * input * sigma).sum_to_size(slope.shape)
+        if ctx.needs_input_grad[0]:
+            grad_input = silu_grad(grad_output * slope, input, sigma, inplace).sum_to_size(input.shape)
+        return grad_input, grad_slope
+
+    @staticmethod
+    def jvp(ctx, input_tangent, slope_tangent):
+        input, slope = ctx.saved_tensors
+        sigma = torch.sigmoid(input)
+        tangent = None
+        if slope_tangent is not None:
+            tangent = slope_tangent * (input * sigma)
+        if input_tangent is not None:
+            part = silu_grad(input_tangent * slope, input, sigma, inplace=False)
+            tangent = part if tangent is None else tangent + part
+        return tangent
