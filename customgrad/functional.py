@@ -51,6 +51,13 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 
 # --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
 
+
+def _refuse_complex_grad(input: torch.Tensor, fn: str) -> None:
+    """torch's silu computes on complex tensors but refuses to differentiate them: so do we."""
+    if input.is_complex() and input.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(f"{fn} does not support automatic differentiation for outputs with complex dtype.")
+
+
 @formulas_from(_fn.SigmoidFunction)
 def sigmoid(input: torch.Tensor) -> torch.Tensor:
     r"""Twin of :func:`torch.nn.functional.sigmoid` (and :func:`torch.sigmoid`), backed by :class:`~customgrad.functions.SigmoidFunction`.
@@ -139,6 +146,7 @@ def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         True
     """
     check_tensor("input", input, "silu")
+    _refuse_complex_grad(input, "silu")
     if inplace:
         check_inplace_allowed(input, "silu")
         return _fn.SwishFunction.apply(input, True)[0]
@@ -299,6 +307,7 @@ def learned_silu(input: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
     """
     check_tensor("input", input, "learned_silu")
     check_tensor("slope", slope, "learned_silu")
+    _refuse_complex_grad(input, "silu")
     return _fn.LearnedSiLUFunction.apply(input, slope)
 
 # --- end of section ---

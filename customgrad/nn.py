@@ -247,10 +247,9 @@ class LearnedSiLU(_nn.Module):
         if self.num_parameters == 1:
             return F.learned_silu(input, self.slope.view(()))
         if input.dim() < 2 or input.shape[1] != self.num_parameters:
-            got = tuple(input.shape[1:2]) if input.dim() >= 2 else "no channel dimension"
             raise RuntimeError(
-                f"LearnedSiLU: num_parameters={self.num_parameters} needs an input whose dimension 1 "
-                f"has that size, got input of shape {tuple(input.shape)} ({got})"
+                f"LearnedSiLU(num_parameters={self.num_parameters}) needs an input with "
+                f"{self.num_parameters} channels in dimension 1, got shape {tuple(input.shape)}"
             )
         return F.learned_silu(input, self.slope.view(-1, *([1] * (input.dim() - 2))))
 

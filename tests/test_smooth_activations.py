@@ -220,6 +220,42 @@ def test_learned_silu_slope_must_be_a_tensor():
         F.learned_silu(torch.randn(3), 0.5)
 
 
+# --- complex inputs, as torch does them --------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "exp", "square", "cube"])
+def test_complex_gradients_like_torch(name):
+    """Backward uses the conjugate derivative, jvp the derivative: both as torch."""
+    twin = TWINS[name]
+    z = torch.randn(6, dtype=torch.complex128, requires_grad=True)
+    assert gradcheck(twin.ours, z, check_forward_ad=True, check_batched_grad=True)
+    assert torch.autograd.gradgradcheck(twin.ours, z)
+    ours = grads(twin.ours, (z,), create_graph=False)
+    theirs = grads(twin.reference, (z,), create_graph=False)
+    assert_close(ours, theirs)
+
+
+def test_complex_silu_refuses_autograd_like_torch():
+    z = torch.randn(4, dtype=torch.complex128)
+    assert_close(F.silu(z), TF.silu(z))
+    zg = z.clone().requires_grad_()
+    message = "silu does not support automatic differentiation for outputs with complex dtype"
+    with pytest.raises(RuntimeError, match=message):
+        TF.silu(zg)
+    with pytest.raises(RuntimeError, match=message):
+        F.silu(zg)
+    with pytest.raises(RuntimeError, match=message):
+        F.learned_silu(zg, torch.ones(1))
+
+
+def test_complex_slope_on_real_input_like_composite():
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    slope = torch.randn(1, dtype=torch.complex128, requires_grad=True)
+    assert_close(grads(F.learned_silu, (x, slope), False), grads(lambda a, s: s * TF.silu(a), (x, slope), False))
+    assert gradcheck(LearnedSiLUFunction.apply, (x, slope), check_forward_ad=True)
+    assert torch.autograd.gradgradcheck(LearnedSiLUFunction.apply, (x, slope))
+
+
 # --- in place ---------------------------------------------------------------------
 
 

@@ -1,8 +1,13 @@
-"""Exp, Square and Cube: the smallest custom Functions, where the chain rule is one product.
+r"""Exp, Square and Cube: the smallest custom Functions, where the chain rule is one product.
 
 ``exp`` saves its output, because the derivative of :math:`e^x` is :math:`e^x` itself.
 ``square`` and ``cube`` save their input: their outputs cannot give the derivative back
 without a division that fails at :math:`x = 0`.
+
+All three accept complex inputs, as torch does.  Their backward then multiplies by the
+*conjugate* derivative, :math:`\partial L/\partial x = \partial L/\partial y \cdot \overline{f'(x)}`
+(PyTorch's convention for complex gradients); ``.conj()`` costs nothing on real tensors.
+The forward-mode ``jvp`` multiplies by :math:`f'(x)` itself.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ class ExpFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None
         (output,) = ctx.saved_tensors
-        return grad_output * output
+        return grad_output * output.conj()
 
     @staticmethod
     def jvp(ctx, input_tangent):
@@ -128,7 +133,7 @@ class SquareFunction(torch.autograd.Function):
             return None
         (input,) = ctx.saved_tensors
         # 2x first, as torch does: at |x| near the float maximum, 2x is already infinite.
-        return grad_output * (2 * input)
+        return grad_output * (2 * input).conj()
 
     @staticmethod
     def jvp(ctx, input_tangent):
@@ -189,7 +194,7 @@ class CubeFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None
         (input,) = ctx.saved_tensors
-        return grad_output * input.square().mul_(3)
+        return grad_output * input.square().mul_(3).conj()
 
     @staticmethod
     def jvp(ctx, input_tangent):

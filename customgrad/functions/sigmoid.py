@@ -2,6 +2,8 @@
 
 Both derivatives are polynomials in the output, :math:`y(1-y)` and :math:`1-y^2`, so the
 Function keeps the output the caller already holds and never a copy of the input.
+For complex inputs the backward uses the conjugate output (PyTorch's convention for complex
+gradients; free on real tensors), the forward-mode ``jvp`` the output itself.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class SigmoidFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None
-        (output,) = ctx.saved_tensors
+        output = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
         grad = grad_output * output
         if torch.is_grad_enabled():
             return torch.addcmul(grad, grad, output, value=-1)
@@ -130,7 +132,7 @@ class TanhFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None
-        (output,) = ctx.saved_tensors
+        output = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
         return torch.addcmul(grad_output, grad_output * output, output, value=-1)
 
     @staticmethod

@@ -13,19 +13,20 @@ from .._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
 
 
-def silu_grad(grad, input, sigma, inplace):
+def silu_grad(grad, input, sigma, inplace, grad_is_scratch=False):
     r"""``grad * silu'(input)``, given ``sigma = sigmoid(input)``: :math:`g\,\sigma\,(1 + x(1 - \sigma))`.
 
     Stable everywhere: :math:`\sigma \in [0, 1]`, and :math:`x(1 - \sigma)` tends to 0 at
     :math:`x \to +\infty` rather than overflowing; at :math:`\pm\infty` it gives NaN, as torch does.
     With ``inplace=True`` (a plain backward, nothing recording it) the formula runs on ``sigma``
-    and one fresh buffer, updated in place, and ``sigma`` is consumed.  Otherwise (double
-    backward, ``torch.func``, forward-mode tangents) it is spelled out of place, so autograd
-    can differentiate it.
+    and one fresh buffer, updated in place, and ``sigma`` is consumed; ``grad_is_scratch=True``
+    says ``grad`` is a temporary of the caller's, which then serves as that buffer.  Otherwise
+    (double backward, ``torch.func``, forward-mode tangents) it is spelled out of place, so
+    autograd can differentiate it.
     """
     if not inplace:
         return grad * sigma * (1 + input * (1 - sigma))
-    out = grad * sigma
+    out = grad.mul_(sigma) if grad_is_scratch else grad * sigma
     sigma.sub_(1).mul_(input)  # now x (sigma - 1) = -x (1 - sigma)
     return out.addcmul_(out, sigma, value=-1)
 
@@ -93,7 +94,7 @@ class SwishFunction(torch.autograd.Function):
     def backward(ctx, grad_output, *_grad_original):
         if not ctx.needs_input_grad[0]:
             return None, None
-        (input,) = ctx.saved_tensors
+        input = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
         inplace = not torch.is_grad_enabled()  # True unless create_graph=True
         return silu_grad(grad_output, input, torch.sigmoid(input), inplace), None
 
@@ -102,6 +103,11 @@ class SwishFunction(torch.autograd.Function):
         (input,) = ctx.saved_tensors
         tangent = silu_grad(input_tangent, input, torch.sigmoid(input), inplace=False)
         return output_tangent(ctx, input_tangent, tangent)
+
+
+def _real_if_real(grad, input):
+    """A real input's gradient is the real part (a complex slope makes the output complex)."""
+    return grad.real if grad.is_complex() and not input.is_complex() else grad
 
 
 @documented
@@ -164,14 +170,18 @@ class LearnedSiLUFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, slope = ctx.saved_tensors
+        # Conjugates for complex values (PyTorch's convention); free on real tensors.
+        input, slope = (t.conj() for t in ctx.saved_tensors)
         grad_input = grad_slope = None
         sigma = torch.sigmoid(input)
         inplace = not torch.is_grad_enabled()  # True unless create_graph=True
         if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma
-            grad_slope = (grad_output * input * sigma).sum_to_size(slope.shape)
+            weighted = grad_output * input  # then times sigma: grad_output * silu(x)
+            weighted = weighted.mul_(sigma) if inplace else weighted * sigma
+            grad_slope = _real_if_real(weighted.sum_to_size(slope.shape), slope)
         if ctx.needs_input_grad[0]:
-            grad_input = silu_grad(grad_output * slope, input, sigma, inplace).sum_to_size(input.shape)
+            grad = silu_grad(grad_output * slope, input, sigma, inplace, grad_is_scratch=True)
+            grad_input = _real_if_real(grad.sum_to_size(input.shape), input)
         return grad_input, grad_slope
 
     @staticmethod
