@@ -51,6 +51,8 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 
 # --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
 
+from .functions._inplace import inplace_by_copy as _inplace_by_copy
+
 
 def _refuse_complex_grad(input: torch.Tensor, fn: str) -> None:
     """torch's silu computes on complex tensors but refuses to differentiate them: so do we."""
@@ -149,8 +151,9 @@ def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     _refuse_complex_grad(input, "silu")
     if inplace:
         check_inplace_allowed(input, "silu")
-        return _fn.SwishFunction.apply(input, True)[0]
-    return _fn.SwishFunction.apply(input, False)
+        if torch._C._are_functorch_transforms_active():  # see customgrad/functions/_inplace.py
+            return _inplace_by_copy(_fn.SwishFunction, input)
+    return _fn.SwishFunction.apply(input, inplace)
 
 
 @formulas_from(_fn.MishFunction)
@@ -185,8 +188,9 @@ def mish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     check_tensor("input", input, "mish")
     if inplace:
         check_inplace_allowed(input, "mish")
-        return _fn.MishFunction.apply(input, True)[0]
-    return _fn.MishFunction.apply(input, False)
+        if torch._C._are_functorch_transforms_active():  # see customgrad/functions/_inplace.py
+            return _inplace_by_copy(_fn.MishFunction, input)
+    return _fn.MishFunction.apply(input, inplace)
 
 
 @formulas_from(_fn.ExpFunction)

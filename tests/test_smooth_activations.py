@@ -260,17 +260,64 @@ def test_complex_slope_on_real_input_like_composite():
 
 
 @pytest.mark.parametrize("function", [SwishFunction, MishFunction])
-def test_inplace_apply_returns_input_and_the_saved_copy(function):
+def test_inplace_apply_saves_the_values_it_overwrote(function):
     x = torch.randn(6, dtype=torch.float64, requires_grad=True)
     h = x * 1
     values = h.detach().clone()
-    y, original = function.apply(h, True)
-    assert y is h
-    assert torch.equal(original, values) and not original.requires_grad
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        y = function.apply(h, True)
+    assert y is h and not torch.equal(h.detach(), values)
+    assert len(saved) == 1 and torch.equal(saved[0], values)
     y.sum().backward()
     xr = x.detach().clone().requires_grad_()
     (TF.silu if function is SwishFunction else TF.mish)(xr).sum().backward()
     assert_close(x.grad, xr.grad)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish"])
+def test_inplace_on_a_view_like_torch(name):
+    twin = TWINS[name]
+    results = []
+    for fn in (twin.ours, twin.reference):
+        leaf = torch.linspace(-3, 3, 12, dtype=torch.float64).reshape(3, 4).requires_grad_()
+        h = leaf * 1
+        out = fn(h[:, 1:3], inplace=True)
+        assert out._base is h
+        (h * torch.arange(12.0).reshape(3, 4)).sum().backward()
+        results.append((h.detach(), leaf.grad))
+    assert_close(results[0], results[1])
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        pytest.param(lambda f, x: torch.func.grad(lambda t: f(t * 1, inplace=True).sum())(x), id="grad"),
+        pytest.param(lambda f, x: torch.func.jacrev(lambda t: f(t * 1, inplace=True))(x[0]), id="jacrev"),
+        pytest.param(lambda f, x: torch.func.vmap(lambda t: f(t * 1, inplace=True))(x), id="vmap"),
+        pytest.param(lambda f, x: torch.func.vmap(torch.func.grad(lambda t: f(t * 1, inplace=True).sum()))(x),
+                     id="vmap-grad"),
+        pytest.param(lambda f, x: torch.func.jvp(lambda t: f(t * 1, inplace=True), (x,), (x.cos(),)), id="jvp"),
+    ],
+)
+@pytest.mark.parametrize("name", ["silu", "mish"])
+def test_inplace_under_torch_func_like_torch(name, transform):
+    twin = TWINS[name]
+    x = torch.randn(3, 4, dtype=torch.float64)
+    assert_close(transform(twin.ours, x), transform(twin.reference, x))
+
+
+def test_inplace_apply_under_torch_func_says_what_to_do():
+    with pytest.raises(RuntimeError, match="customgrad.functional"):
+        torch.func.grad(lambda t: SwishFunction.apply(t * 1, True).sum())(torch.randn(3))
+
+
+def test_inplace_refused_dtype_leaves_no_copy_behind():
+    from customgrad.functions import _inplace
+
+    with pytest.raises(NotImplementedError):
+        SwishFunction.apply(torch.arange(3), True)
+    assert not hasattr(_inplace._slot, "original")
 
 
 @pytest.mark.parametrize("name", ["silu", "mish"])

@@ -54,9 +54,8 @@ class MishFunction(torch.autograd.Function):
     finite for all finite :math:`x` and gives NaN at :math:`\pm\infty` and NaN, as torch does.
 
     Saved for backward: the input :math:`x` only (torch's ``mish`` saves the same).
-    With ``inplace=True``, as in :class:`SwishFunction`, forward hands a copy of the
-    overwritten input to ``setup_context`` as a second, non-differentiable output, and
-    ``apply`` returns ``(input, copy)``.
+    With ``inplace=True``, as in :class:`SwishFunction`, it saves a copy of the input
+    taken before forward overwrites it (torch's ``mish_`` keeps the same copy).
 
     Args (``apply`` is positional):
         input (Tensor): any shape, a floating-point dtype (torch refuses integers).
@@ -94,7 +93,7 @@ class MishFunction(torch.autograd.Function):
         ctx.save_for_forward(input)
 
     @staticmethod
-    def backward(ctx, grad_output, *_grad_original):
+    def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None
         (input,) = ctx.saved_tensors

@@ -45,11 +45,10 @@ class SwishFunction(torch.autograd.Function):
 
     Saved for backward: the input :math:`x` only, the one tensor torch's ``silu`` saves too.
     The sigmoid is recomputed in backward rather than kept: keeping it would double the memory.
-    With ``inplace=True`` the input's old values are about to be overwritten, so forward
-    hands a copy of them to ``setup_context`` as a second, non-differentiable output
-    (PyTorch's way to pass an intermediate out of a ``forward`` that has no ``ctx``);
-    ``apply`` then returns ``(input, copy)`` and :func:`customgrad.functional.silu` returns ``input``.
-    torch's in-place ``silu_`` keeps the same copy.
+    With ``inplace=True`` the input's old values are about to be overwritten, so forward copies
+    them first and ``setup_context`` saves that copy instead (torch's ``silu_`` keeps the same
+    copy); how the copy travels from forward to ``setup_context`` is explained in
+    ``customgrad/functions/_inplace.py``.
 
     The backward is numerically stable at :math:`\pm` huge inputs: it never forms
     :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.
@@ -91,7 +90,7 @@ class SwishFunction(torch.autograd.Function):
         ctx.save_for_forward(input)
 
     @staticmethod
-    def backward(ctx, grad_output, *_grad_original):
+    def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None
         input = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
