@@ -18,22 +18,28 @@ from ._inplace import input_values, output_tangent, run_keeping_original
 def mish_grad(grad, input, inplace):
     r"""``grad * mish'(input)`` through :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma`.
 
-    Since :math:`e^{\operatorname{softplus}(x)} = 1 + e^{x} = 1/r`,
-    :math:`t = \tanh(\operatorname{softplus}(x)) = \frac{1 - r^2}{1 + r^2} = \frac{\sigma(1 + r)}{1 + r^2}`
-    and :math:`1 - t^2 = \bigl(\frac{2r}{1 + r^2}\bigr)^2`.  Every factor lies in :math:`[0, 2]`,
-    and :math:`x` is multiplied last, so nothing overflows for any finite :math:`x`.
-    With ``inplace=True`` (a plain backward) the same steps run on fresh buffers in place.
+    Since :math:`e^{\operatorname{softplus}(x)} = 1 + e^{x} = 1/r`, with :math:`u = 1 + r^2` and
+    :math:`q = r/u`: :math:`t = \tanh(\operatorname{softplus}(x)) = (1 - r^2)/u = \sigma(1 + r)/u
+    = \sigma(1/u + q)` and :math:`1 - t^2 = 4q^2`, so
+    :math:`\operatorname{mish}'(x) = t + x\sigma(1 - t^2) = \sigma\,(1/u + q + 4xq^2)`.
+    Here :math:`u \in [1, 2]` and :math:`q \in [0, 1/2]`, and :math:`x` only ever multiplies
+    :math:`q^2` (zero where :math:`x` is huge and positive) before :math:`\sigma` (zero where
+    :math:`x` is huge and negative) can cancel it, so no step overflows for a finite :math:`x`.
+    With ``inplace=True`` (a plain backward) the steps run in place on three fresh buffers.
     """
     sigma = torch.sigmoid(input)
-    r = 1 - sigma
-    if not inplace:
-        u = 1 + r * r
-        t = sigma * (1 + r) / u
-        return grad * (t + (2 * r / u).square() * sigma * input)
-    u = torch.addcmul(torch.ones((), dtype=r.dtype), r, r)  # 1 + r^2
-    t = torch.addcmul(sigma, sigma, r).div_(u)  # tanh(softplus(x))
-    r.div_(u).mul_(2).square_().mul_(sigma).mul_(input)  # x sigma (1 - t^2)
-    return grad * t.add_(r)
+    one = torch.ones((), dtype=sigma.dtype)
+    if not inplace:  # the same operations as below, in the same order, out of place
+        r = 1 - sigma
+        inv_u = torch.addcmul(one, r, r).reciprocal()
+        q = r * inv_u
+        return grad * sigma * torch.add(inv_u + q, q.square() * input, alpha=4)
+    out = grad * sigma  # the result buffer: grad * sigma, times the bracket at the end
+    r = sigma.neg_().add_(1)
+    bracket = torch.addcmul(one, r, r).reciprocal_()  # 1/u
+    q = r.mul_(bracket)  # r/u
+    bracket.add_(q).add_(q.square_().mul_(input), alpha=4)  # 1/u + q + 4 x q^2
+    return out.mul_(bracket)
 
 
 @documented
@@ -67,8 +73,8 @@ class MishFunction(torch.autograd.Function):
     Example:
         >>> x = torch.tensor([-1e4, 0.0, 1e4], requires_grad=True)
         >>> MishFunction.apply(x).sum().backward()
-        >>> x.grad
-        tensor([0.0000, 0.6000, 1.0000])
+        >>> torch.allclose(x.grad, torch.tensor([0.0, 0.6, 1.0]))
+        True
     """
 
     FORWARD_MATH = r"""

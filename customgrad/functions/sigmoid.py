@@ -94,7 +94,8 @@ class TanhFunction(torch.autograd.Function):
     {backward_math}
 
     Saved for backward: the output :math:`y` only (torch's ``tanh`` saves the same).
-    It is evaluated as :math:`g - (g y)\,y` with one fused multiply-subtract.
+    It is evaluated as :math:`g - (g y)\,y`: in place on one fresh buffer in a plain backward,
+    out of place when autograd records the backward (``create_graph=True``).
 
     Args (``apply`` is positional):
         input (Tensor): any shape; integer inputs give a float output, as with torch.
@@ -133,7 +134,10 @@ class TanhFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None
         output = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
-        return torch.addcmul(grad_output, grad_output * output, output, value=-1)
+        grad = grad_output * output
+        if torch.is_grad_enabled():
+            return grad_output - grad * output
+        return grad.mul_(output).sub_(grad_output).neg_()  # -(g y y - g): one buffer
 
     @staticmethod
     def jvp(ctx, input_tangent):

@@ -14,21 +14,22 @@ from ._inplace import input_values, output_tangent, run_keeping_original
 
 
 def silu_grad(grad, input, sigma, inplace, grad_is_scratch=False):
-    r"""``grad * silu'(input)``, given ``sigma = sigmoid(input)``: :math:`g\,\sigma\,(1 + x(1 - \sigma))`.
+    r"""``grad * silu'(input)``, given ``sigma = sigmoid(input)``: :math:`g\sigma + g\sigma\,(x - x\sigma)`.
 
-    Stable everywhere: :math:`\sigma \in [0, 1]`, and :math:`x(1 - \sigma)` tends to 0 at
-    :math:`x \to +\infty` rather than overflowing; at :math:`\pm\infty` it gives NaN, as torch does.
-    With ``inplace=True`` (a plain backward, nothing recording it) the formula runs on ``sigma``
-    and one fresh buffer, updated in place, and ``sigma`` is consumed; ``grad_is_scratch=True``
-    says ``grad`` is a temporary of the caller's, which then serves as that buffer.  Otherwise
-    (double backward, ``torch.func``, forward-mode tangents) it is spelled out of place, so
-    autograd can differentiate it.
+    Stable everywhere: :math:`\sigma \in [0, 1]`, and :math:`x - x\sigma = x(1 - \sigma)` is exactly
+    0 once :math:`\sigma` rounds to 1, rather than overflowing; at :math:`\pm\infty` it is NaN,
+    as in torch.  With ``inplace=True`` (a plain backward, nothing recording it) the formula runs
+    in place on ``sigma``, which it consumes, and one fresh buffer; ``grad_is_scratch=True`` says
+    ``grad`` is a temporary of the caller's, which then serves as that buffer.  Otherwise (double
+    backward, ``torch.func``, forward-mode tangents) the same operations run out of place, so
+    autograd can differentiate them.
     """
-    if not inplace:
-        return grad * sigma * (1 + input * (1 - sigma))
+    if not inplace or torch._C._are_functorch_transforms_active():  # (out= does not batch)
+        out = grad * sigma
+        return torch.addcmul(out, out, torch.addcmul(input, input, sigma, value=-1))
     out = grad.mul_(sigma) if grad_is_scratch else grad * sigma
-    sigma.sub_(1).mul_(input)  # now x (sigma - 1) = -x (1 - sigma)
-    return out.addcmul_(out, sigma, value=-1)
+    torch.addcmul(input, input, sigma, value=-1, out=sigma)  # x - x sigma, over sigma
+    return out.addcmul_(out, sigma)
 
 
 @documented
