@@ -15,7 +15,7 @@ from .._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
 
 
-def mish_grad(grad, input, inplace):
+def mish_grad(grad, input, fast):
     r"""``grad * mish'(input)`` through :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma`.
 
     Since :math:`e^{\operatorname{softplus}(x)} = 1 + e^{x} = 1/r`, with :math:`u = 1 + r^2` and
@@ -25,11 +25,12 @@ def mish_grad(grad, input, inplace):
     Here :math:`u \in [1, 2]` and :math:`q \in [0, 1/2]`, and :math:`x` only ever multiplies
     :math:`q^2` (zero where :math:`x` is huge and positive) before :math:`\sigma` (zero where
     :math:`x` is huge and negative) can cancel it, so no step overflows for a finite :math:`x`.
-    With ``inplace=True`` (a plain backward) the steps run in place on three fresh buffers.
+    With ``fast=True`` (a plain backward, nothing recording it) the steps run in place on
+    three fresh buffers; otherwise out of place, so autograd can differentiate them.
     """
     sigma = torch.sigmoid(input)
     one = torch.ones((), dtype=sigma.dtype)
-    if not inplace:  # the same operations as below, in the same order, out of place
+    if not fast:  # the same operations as below, in the same order, out of place
         r = 1 - sigma
         inv_u = torch.addcmul(one, r, r).reciprocal()
         q = r * inv_u
@@ -58,6 +59,8 @@ class MishFunction(torch.autograd.Function):
     This is the textbook :math:`\tanh(s) + x\,\sigma(x)\,(1 - \tanh^2(s))`, :math:`s = \operatorname{softplus}(x)`,
     rewritten through :math:`e^{s} = 1/r`: every intermediate stays in :math:`[0, 2]`, so it is
     finite for all finite :math:`x` and gives NaN at :math:`\pm\infty` and NaN, as torch does.
+    A plain backward evaluates it in place on three fresh buffers; when autograd records the
+    backward (``create_graph=True``) the same operations run out of place (see :func:`mish_grad`).
 
     Saved for backward: the input :math:`x` only (torch's ``mish`` saves the same).
     With ``inplace=True``, as in :class:`SwishFunction`, it saves a copy of the input
@@ -103,11 +106,11 @@ class MishFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         (input,) = ctx.saved_tensors
-        inplace = not torch.is_grad_enabled()  # True unless create_graph=True
-        return mish_grad(grad_output, input, inplace), None
+        fast = not torch.is_grad_enabled()  # True unless create_graph=True
+        return mish_grad(grad_output, input, fast), None
 
     @staticmethod
     def jvp(ctx, input_tangent, _inplace_tangent):
         (input,) = ctx.saved_tensors
-        tangent = mish_grad(input_tangent, input, inplace=False)
+        tangent = mish_grad(input_tangent, input, fast=False)
         return output_tangent(ctx, input_tangent, tangent)

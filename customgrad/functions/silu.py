@@ -13,18 +13,18 @@ from .._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
 
 
-def silu_grad(grad, input, sigma, inplace, grad_is_scratch=False):
+def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):
     r"""``grad * silu'(input)``, given ``sigma = sigmoid(input)``: :math:`g\sigma + g\sigma\,(x - x\sigma)`.
 
     Stable everywhere: :math:`\sigma \in [0, 1]`, and :math:`x - x\sigma = x(1 - \sigma)` is exactly
     0 once :math:`\sigma` rounds to 1, rather than overflowing; at :math:`\pm\infty` it is NaN,
-    as in torch.  With ``inplace=True`` (a plain backward, nothing recording it) the formula runs
+    as in torch.  With ``fast=True`` (a plain backward, nothing recording it) the formula runs
     in place on ``sigma``, which it consumes, and one fresh buffer; ``grad_is_scratch=True`` says
     ``grad`` is a temporary of the caller's, which then serves as that buffer.  Otherwise (double
     backward, ``torch.func``, forward-mode tangents) the same operations run out of place, so
     autograd can differentiate them.
     """
-    if not inplace or torch._C._are_functorch_transforms_active():  # (out= does not batch)
+    if not fast or torch._C._are_functorch_transforms_active():  # out= does not batch under vmap
         out = grad * sigma
         return torch.addcmul(out, out, torch.addcmul(input, input, sigma, value=-1))
     out = grad.mul_(sigma) if grad_is_scratch else grad * sigma
@@ -52,7 +52,9 @@ class SwishFunction(torch.autograd.Function):
     ``customgrad/functions/_inplace.py``.
 
     The backward is numerically stable at :math:`\pm` huge inputs: it never forms
-    :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.
+    :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.  A plain backward evaluates it in place on
+    two fresh buffers; when autograd records the backward (``create_graph=True``, double
+    backward, ``torch.func``) the same operations run out of place (see :func:`silu_grad`).
 
     Args (``apply`` is positional):
         input (Tensor): any shape, a floating-point dtype (torch refuses integers).
@@ -95,13 +97,13 @@ class SwishFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         input = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
-        inplace = not torch.is_grad_enabled()  # True unless create_graph=True
-        return silu_grad(grad_output, input, torch.sigmoid(input), inplace), None
+        fast = not torch.is_grad_enabled()  # True unless create_graph=True
+        return silu_grad(grad_output, input, torch.sigmoid(input), fast), None
 
     @staticmethod
     def jvp(ctx, input_tangent, _inplace_tangent):
         (input,) = ctx.saved_tensors
-        tangent = silu_grad(input_tangent, input, torch.sigmoid(input), inplace=False)
+        tangent = silu_grad(input_tangent, input, torch.sigmoid(input), fast=False)
         return output_tangent(ctx, input_tangent, tangent)
 
 
@@ -174,13 +176,13 @@ class LearnedSiLUFunction(torch.autograd.Function):
         input, slope = (t.conj() for t in ctx.saved_tensors)
         grad_input = grad_slope = None
         sigma = torch.sigmoid(input)
-        inplace = not torch.is_grad_enabled()  # True unless create_graph=True
+        fast = not torch.is_grad_enabled()  # True unless create_graph=True
         if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma
             weighted = grad_output * input  # then times sigma: grad_output * silu(x)
-            weighted = weighted.mul_(sigma) if inplace else weighted * sigma
+            weighted = weighted.mul_(sigma) if fast else weighted * sigma
             grad_slope = _real_if_real(weighted.sum_to_size(slope.shape), slope)
         if ctx.needs_input_grad[0]:
-            grad = silu_grad(grad_output * slope, input, sigma, inplace, grad_is_scratch=True)
+            grad = silu_grad(grad_output * slope, input, sigma, fast, grad_is_scratch=True)
             grad_input = _real_if_real(grad.sum_to_size(input.shape), input)
         return grad_input, grad_slope
 
@@ -192,6 +194,6 @@ class LearnedSiLUFunction(torch.autograd.Function):
         if slope_tangent is not None:
             tangent = slope_tangent * (input * sigma)
         if input_tangent is not None:
-            part = silu_grad(input_tangent * slope, input, sigma, inplace=False)
+            part = silu_grad(input_tangent * slope, input, sigma, fast=False)
             tangent = part if tangent is None else tangent + part
         return tangent
