@@ -80,6 +80,44 @@ register(Twin(
 
 # --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
 
+
+def _cube_reference(input):
+    """torch has no ``cube``: the reference is the power, with torch's own gradient."""
+    return input ** 3
+
+
+def _learned_silu_reference(input, slope):
+    """torch has no ``learned_silu``: the reference is the composite of torch's ops."""
+    return slope * TF.silu(input)
+
+
+def _with_slope(dtype):
+    return (randn(4, 5, dtype=dtype), torch.tensor([0.7], dtype=dtype, requires_grad=True)), {}
+
+
+def _unary_inplace_args(a, k):
+    return (a[0], k.get("inplace", False))
+
+
+for _name, _function, _ours, _reference, _inplace in [
+    ("sigmoid", fn.SigmoidFunction, F.sigmoid, torch.sigmoid, False),
+    ("tanh", fn.TanhFunction, F.tanh, torch.tanh, False),
+    ("silu", fn.SwishFunction, F.silu, TF.silu, True),
+    ("mish", fn.MishFunction, F.mish, TF.mish, True),
+    ("exp", fn.ExpFunction, F.exp, torch.exp, False),
+    ("square", fn.SquareFunction, F.square, torch.square, False),
+    ("cube", fn.CubeFunction, F.cube, _cube_reference, False),
+]:
+    register(Twin(
+        name=_name, function=_function, ours=_ours, reference=_reference, sample=_unary,
+        apply_args=_unary_inplace_args if _inplace else (lambda a, k: (a[0],)), inplace=_inplace,
+    ))
+
+register(Twin(
+    name="learned_silu", function=fn.LearnedSiLUFunction, ours=F.learned_silu,
+    reference=_learned_silu_reference, sample=_with_slope, apply_args=lambda a, k: (a[0], a[1]),
+))
+
 # --- end of section ---
 
 # --- layers, losses, normalisation ---

@@ -11,6 +11,10 @@ from .relu import ReLUFunction
 # --- end of section ---
 
 # --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---
+from .elementary import CubeFunction, ExpFunction, SquareFunction
+from .mish import MishFunction
+from .sigmoid import SigmoidFunction, TanhFunction
+from .silu import LearnedSiLUFunction, SwishFunction
 
 # --- end of section ---
 
