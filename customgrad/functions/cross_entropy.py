@@ -31,6 +31,11 @@ def check_cross_entropy(input, target, weight, ignore_index, label_smoothing) ->
     """
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         raise TypeError(f"cross_entropy(): argument 'ignore_index' must be int, not {type(ignore_index).__name__}")
+    probs = input.shape == target.shape
+    if probs and not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got {_name(target.dtype)}")
+    if probs and ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
     if input.dim() == 0:
         raise IndexError("cross_entropy(): input has no class dimension (a 0-dim tensor); expected (C), (N, C) or (N, C, d1, ...)")
     if not input.is_floating_point():
@@ -38,15 +43,10 @@ def check_cross_entropy(input, target, weight, ignore_index, label_smoothing) ->
     if float(label_smoothing) > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     classes = input.shape[0 if input.dim() == 1 else 1]
-    probs = input.shape == target.shape
     bad_weight = weight is not None and (weight.dim() != 1 or weight.numel() != classes)
     weight_message = (f"weight tensor should be defined either for all {classes} classes or no classes "
                       f"but got weight tensor of shape: {list(weight.shape) if weight is not None else None}")
     if probs:
-        if not target.is_floating_point():
-            raise RuntimeError(f"Expected floating point type for target with class probabilities, got {_name(target.dtype)}")
-        if ignore_index >= 0:
-            raise RuntimeError("ignore_index is not supported for floating point target")
         if bad_weight:
             raise RuntimeError("cross_entropy: " + weight_message)
         return True
@@ -62,6 +62,8 @@ def check_cross_entropy(input, target, weight, ignore_index, label_smoothing) ->
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
     elif input.dim() == 4 and target.dim() != 3:
         raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {target.dim()}")
+    elif input.dim() == 4 and target.shape != input.shape[:1] + input.shape[2:]:
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
     elif target.shape != input.shape[:1] + input.shape[2:]:
         raise RuntimeError(f"Expected target size {list(input.shape[:1] + input.shape[2:])}, got {list(target.shape)}")
     if bad_weight:
@@ -257,7 +259,9 @@ class CrossEntropyFunction(torch.autograd.Function):
         x, w, r, q, hits, total = _terms(input, target, weight, ctx.ignore_index, ctx.smoothing, ctx.probs)
         s = grad_output.reshape(x.shape[:1] + x.shape[2:]).unsqueeze(1) if ctx.reduction == "none" else grad_output
         if ctx.reduction == "mean":
-            s = s / total
+            # A zero denominator (every target ignored) comes with q = 0: the loss is 0/0 = nan,
+            # its gradient 0, as torch's.  Dividing by 1 there avoids 0 * inf.
+            s = s / torch.where(total == 0, 1, total) if isinstance(total, torch.Tensor) else s / max(total, 1)
         grad_input = grad_target = grad_weight = None
         if needs_input:
             grad_input = s * (torch.softmax(x, 1) * q.sum(1, keepdim=True) - q)

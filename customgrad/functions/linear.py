@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .._docs import documented
@@ -10,6 +12,11 @@ from .._docs import documented
 def _times_weight_t(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """``x Wᵀ`` for a 2-D weight; ``x w`` (a dot product over the last dimension) for a 1-D weight."""
     return x.matmul(weight.mT if weight.dim() == 2 else weight)
+
+
+def _rows(t: torch.Tensor) -> torch.Tensor:
+    """All leading dimensions flattened into one: ``(*, n) -> (rows, n)``; a 1-D tensor is one row."""
+    return t.reshape(math.prod(t.shape[:-1]), t.shape[-1])
 
 
 @documented
@@ -93,8 +100,7 @@ class LinearFunction(torch.autograd.Function):
         if needs[0]:
             grad_input = g.matmul(weight if weight.dim() == 2 else weight.unsqueeze(0))
         if needs[1]:
-            g2, x2 = g.reshape(-1, g.shape[-1]), input.reshape(-1, input.shape[-1])
-            grad_weight = g2.mT.matmul(x2).reshape(ctx.weight_shape)
+            grad_weight = _rows(g).mT.matmul(_rows(input)).reshape(ctx.weight_shape)
         if needs[2]:
             grad_bias = grad_output.sum_to_size(ctx.bias_shape)
         return (grad_input, grad_weight, grad_bias)[: ctx.num_inputs]
