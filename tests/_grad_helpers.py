@@ -37,3 +37,13 @@ def sgd_step(module, loss, lr):
     with torch.no_grad():
         for p, g in zip(params, grads):
             p -= lr * g
+
+
+def train(module, loss_of, steps, lr):
+    """Run ``steps`` plain gradient steps on ``loss_of(module)``; return the losses seen."""
+    losses = []
+    for _ in range(steps):
+        loss = loss_of(module)
+        sgd_step(module, loss, lr)
+        losses.append(loss.item())
+    return losses

@@ -11,7 +11,7 @@ import customgrad.functional as F
 import customgrad.functions as fn
 from customgrad import nn
 
-from _grad_helpers import assert_same_as_torch, saved_for_backward, sgd_step
+from _grad_helpers import assert_same_as_torch, saved_for_backward, train
 
 
 # --- linear -------------------------------------------------------------------------
@@ -172,12 +172,7 @@ def test_linear_module_learns():
     torch.manual_seed(0)
     x = torch.randn(64, 4)
     y = x @ torch.tensor([[1.0, -2.0, 0.5, 3.0]]).T + 0.7
-    model = nn.Linear(4, 1)
-    losses = []
-    for _ in range(60):
-        loss = F.mse_loss(model(x), y)
-        sgd_step(model, loss, lr=0.1)
-        losses.append(loss.item())
+    losses = train(nn.Linear(4, 1), lambda m: F.mse_loss(m(x), y), steps=60, lr=0.1)
     assert losses[-1] < 1e-3 * losses[0]
 
 
@@ -297,10 +292,5 @@ def test_layer_norm_module_learns_scale_and_shift():
     torch.manual_seed(0)
     x = torch.randn(128, 6)
     target = TF.layer_norm(x, [6]) * torch.linspace(0.5, 2.0, 6) + torch.linspace(-1.0, 1.0, 6)
-    m = nn.LayerNorm(6)
-    losses = []
-    for _ in range(100):
-        loss = F.mse_loss(m(x), target)
-        sgd_step(m, loss, lr=2.0)
-        losses.append(loss.item())
+    losses = train(nn.LayerNorm(6), lambda m: F.mse_loss(m(x), target), steps=100, lr=2.0)
     assert losses[-1] < 0.01 * losses[0]

@@ -14,7 +14,7 @@ import customgrad.functional as F
 from customgrad import nn
 from customgrad.functions import CrossEntropyFunction, MSELossFunction
 
-from _grad_helpers import assert_same_as_torch, grads_of, saved_for_backward, sgd_step
+from _grad_helpers import assert_same_as_torch, grads_of, saved_for_backward, train
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -388,11 +388,7 @@ def test_classifier_learns_with_cross_entropy_loss():
     x = centres[labels] + torch.randn(120, 2) * 0.5
     model = nn.Linear(2, 3)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    losses = []
-    for _ in range(80):
-        loss = loss_fn(model(x), labels)
-        sgd_step(model, loss, lr=0.5)
-        losses.append(loss.item())
+    losses = train(model, lambda m: loss_fn(m(x), labels), steps=80, lr=0.5)
     assert losses[-1] < 0.3 * losses[0]
     assert (model(x).argmax(1) == labels).float().mean() > 0.9
 
@@ -402,10 +398,5 @@ def test_regression_learns_with_mse_loss_module():
     x = torch.randn(64, 3)
     y = torch.sin(x.sum(1, keepdim=True))
     model = torch.nn.Sequential(nn.Linear(3, 16), torch.nn.Tanh(), nn.Linear(16, 1))
-    loss_fn = nn.MSELoss()
-    losses = []
-    for _ in range(150):
-        loss = loss_fn(model(x), y)
-        sgd_step(model, loss, lr=0.1)
-        losses.append(loss.item())
+    losses = train(model, lambda m: nn.MSELoss()(m(x), y), steps=150, lr=0.1)
     assert losses[-1] < 0.25 * losses[0]
