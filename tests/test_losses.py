@@ -153,7 +153,7 @@ def ce_inputs(x_shape, t_shape, probs, dtype=torch.float64):
     x = torch.randn(x_shape, dtype=dtype) * 3
     if probs:
         return x, torch.rand(x_shape, dtype=dtype).softmax(0 if len(x_shape) == 1 else 1)
-    target = torch.randint(0, 5, t_shape)
+    target = torch.randint(0, x_shape[0 if len(x_shape) == 1 else 1], t_shape)
     if target.numel() > 1:
         target.view(-1)[1] = -100  # one ignored position wherever there is room for it
     return x, target
@@ -187,13 +187,13 @@ def test_cross_entropy_matches_torch(x_shape, t_shape, probs):
         assert_same_as_torch(lambda x: ours(x, target, weight), lambda x: theirs(x, their_target, weight), [x], **tol)
 
 
-@pytest.mark.parametrize("x_shape, t_shape", [CE_SHAPES[0], CE_SHAPES[3]])
+@pytest.mark.parametrize("x_shape, t_shape", [((3,), ()), ((2, 3, 2), (2, 2))], ids=["unbatched", "3d"])
 @pytest.mark.parametrize("probs", [False, True], ids=["indices", "probs"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_gradcheck_and_gradgradcheck(x_shape, t_shape, probs, reduction):
     """Class weights included: for class-index targets torch refuses their gradient, so finite differences judge it."""
     x, target = ce_inputs(x_shape, t_shape, probs)
-    weight = (torch.rand(5, dtype=torch.float64) + 0.5).requires_grad_()
+    weight = (torch.rand(3, dtype=torch.float64) + 0.5).requires_grad_()
     x.requires_grad_()
     tensors = [x, target.requires_grad_(), weight] if probs else [x, weight]
 
