@@ -114,6 +114,17 @@ class CheckpointFunction(torch.autograd.Function):
     has no graph to differentiate again: backward raises for them under ``create_graph=True``,
     and ``torch.autograd.grad(loss, closure_tensor)`` does not see them.  Pass such tensors as
     arguments, or checkpoint an ``nn.Module``.
+    A module's buffers are not rolled back: a layer that updates running statistics in its
+    forward (BatchNorm in training mode) updates them again during the recomputation.
+
+    Example:
+        >>> block = torch.nn.Sequential(*[torch.nn.Linear(8, 8) for _ in range(4)])
+        >>> x = torch.randn(3, 8, requires_grad=True)
+        >>> saved = []
+        >>> with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        ...     y = checkpoint(block, x)
+        >>> [t is x for t in saved]
+        [True]
     """
 
     @staticmethod

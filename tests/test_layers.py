@@ -97,6 +97,17 @@ def test_linear_gradcheck_and_gradgradcheck_odd_shapes(x_shape, w_shape, b_shape
     assert torch.autograd.gradgradcheck(F.linear, tensors)
 
 
+@pytest.mark.parametrize("x_shape, w_shape, b_shape", [((2, 1, 3), (2, 3), (1, 2)), ((2, 3), (3,), None)])
+def test_linear_vmap_and_jacobian_match_torch(x_shape, w_shape, b_shape):
+    """Seed-style (1, out) bias and a 1-D weight under torch.func (vmap over the batch, jacrev)."""
+    x, w = torch.randn(x_shape, dtype=torch.float64), torch.randn(w_shape, dtype=torch.float64)
+    b = None if b_shape is None else torch.randn(b_shape, dtype=torch.float64)
+    ours = torch.func.vmap(lambda row: F.linear(row, w, b))(x)
+    assert_close(ours, torch.func.vmap(lambda row: TF.linear(row, w, b))(x))
+    jacobians = [torch.func.jacrev(linear, argnums=(0, 1))(x, w, b) for linear in (F.linear, TF.linear)]
+    assert_close(*jacobians)
+
+
 def test_linear_non_contiguous_and_integer_like_torch():
     x, W = torch.randn(6, 4).t(), torch.randn(8, 6)[::2]
     assert_same_as_torch(F.linear, TF.linear, [x, W, torch.randn(4)])

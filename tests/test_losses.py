@@ -56,6 +56,15 @@ def test_mse_matches_torch(x_shape, t_shape, reduction, dtype):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_broadcasting_gradcheck_forward_ad_and_gradgradcheck(reduction):
+    x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
+    t = torch.randn(1, 4, dtype=torch.float64, requires_grad=True)
+    f = lambda x, t: MSELossFunction.apply(x, t, reduction)  # noqa: E731
+    assert torch.autograd.gradcheck(f, (x, t), check_forward_ad=True, check_batched_grad=True)
+    assert torch.autograd.gradgradcheck(f, (x, t))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_mse_weighted_matches_torch(reduction):
     x, t, w = torch.randn(3, 4), torch.randn(3, 4), torch.rand(3, 4)
     assert_same_as_torch(lambda *a: F.mse_loss(a[0], a[1], reduction=reduction, weight=a[2]),

@@ -144,18 +144,16 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     {backward_math}
 
-    Both kinds of target become one sum over classes with coefficients :math:`q`:
-    for a class index :math:`y_n`, :math:`q_{n,c} = w_c\,((1-\varepsilon)[c = y_n] + \varepsilon / C)`,
-    zero where :math:`y_n` is ``ignore_index``; for probabilities :math:`t`,
-    :math:`q_{n,c} = w_c\,((1-\varepsilon)\, t_{n,c} + \varepsilon / C)`.
-    ``'mean'`` divides by :math:`\sum_n w_{y_n}` over the non-ignored targets (class indices),
-    or by the number of samples :math:`N d_1 \cdots` (probabilities), exactly as torch does.
+    Both kinds of target become one sum over classes with coefficients :math:`q = w\,r`
+    (:math:`w = 1` without class weights, :math:`\varepsilon` the label smoothing).
+    ``'mean'`` divides by the total weight of the non-ignored class-index targets, but by the
+    number of samples for probability targets: exactly torch's two conventions.
 
     The forward follows torch's own decomposition (``log_softmax``, then a gather for class
     indices), so values are torch's, including ``inf`` for a target whose logit is hugely below
     the others and ``nan`` where torch gives ``nan`` (probability 0 times log-probability
     :math:`-\infty`).  The backward is written with the softmax :math:`p`, which never overflows:
-    at logits of :math:`\pm 10^{38}` the gradient is still the finite :math:`p - q`.
+    at logits of :math:`\pm 10^{38}` the gradient :math:`s\,(p \sum q - q)` is still finite.
 
     Class weights get a gradient too (for probability targets as in torch; for class indices,
     where torch refuses a ``weight`` that requires grad, this Function returns the true one).
@@ -193,6 +191,13 @@ class CrossEntropyFunction(torch.autograd.Function):
               \ell_n = -\sum_c q_{n,c} \log p_{n,c}, \qquad
               L = \begin{cases} \ell & \text{'none'} \\ \sum_n \ell_n & \text{'sum'} \\
               \sum_n \ell_n / D & \text{'mean'} \end{cases}
+
+    .. math:: q_{n,c} = w_c\, r_{n,c}, \qquad
+              r_{n,c} = \begin{cases}
+              \big((1-\varepsilon)\,[c = y_n] + \varepsilon / C\big)\,[y_n \ne \text{ignore\_index}],
+              & D = \sum_n w_{y_n} [y_n \ne \text{ignore\_index}] \quad \text{(class indices } y\text{)} \\
+              (1-\varepsilon)\, t_{n,c} + \varepsilon / C, & D = \text{number of samples} \quad
+              \text{(probabilities } t\text{)} \end{cases}
     """
     BACKWARD_MATH = r"""
     .. math:: \frac{\partial L}{\partial x_{n,c}} = s_n \Big(p_{n,c} \sum_k q_{n,k} - q_{n,c}\Big), \qquad
