@@ -4,16 +4,18 @@
 - :mod:`customgrad.functional`: drop-in twins of :mod:`torch.nn.functional`.
 - :mod:`customgrad.nn`: drop-in twins of :mod:`torch.nn` Modules.
 - :mod:`customgrad.twins`: each Function paired with its PyTorch twin and sample inputs.
+- :func:`customgrad.checkpoint`: gradient checkpointing written as a custom Function.
 - :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`).
 - :mod:`customgrad.bench`: time any custom Function against its built-in twin.
 """
 
 from . import functional, functions, nn, twins
+from .checkpoint import checkpoint
 from .verify import VerifyReport, verify
 
 __version__ = "0.1.0"
 
-__all__ = ["functional", "functions", "nn", "twins", "verify", "VerifyReport", "bench"]
+__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "bench"]
 
 
 def __getattr__(name):

@@ -317,7 +317,205 @@ def learned_silu(input: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
 # --- end of section ---
 
 # --- layers, losses, normalisation ---
+import warnings as _warnings
 
+from .functions._reduction import check_reduction as _check_reduction
+from .functions._reduction import legacy_reduction as _legacy_reduction
+
+
+@formulas_from(_fn.LinearFunction)
+def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.linear`, backed by :class:`~customgrad.functions.LinearFunction`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Args:
+        input (Tensor): :math:`(*, \text{in})` with any number of leading dimensions, or :math:`(\text{in})`.
+        weight (Tensor): :math:`(\text{out}, \text{in})`.
+        bias (Tensor, optional): broadcastable to :math:`(*, \text{out})`, e.g. :math:`(\text{out})` or
+            :math:`(1, \text{out})`.  Default ``None``.
+
+    Shape:
+        Output :math:`(*, \text{out})`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> x = torch.ones(2, 4, 3)
+        >>> CF.linear(x, torch.ones(5, 3), torch.arange(5.0)).shape
+        torch.Size([2, 4, 5])
+        >>> CF.linear(torch.tensor([1.0, 2.0]), torch.tensor([[1.0, 1.0], [0.0, 1.0]]))
+        tensor([3., 2.])
+    """
+    check_tensor("input", input, "linear")
+    check_tensor("weight", weight, "linear")
+    if bias is None:
+        return _fn.LinearFunction.apply(input, weight)
+    check_tensor("bias", bias, "linear")
+    return _fn.LinearFunction.apply(input, weight, bias)
+
+
+@formulas_from(_fn.MSELossFunction)
+def mse_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.mse_loss`, backed by :class:`~customgrad.functions.MSELossFunction`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Like torch, warns when ``target``'s size differs from ``input``'s (they are broadcast, which
+    is rarely what was meant).
+
+    Args:
+        input (Tensor): predictions, any shape.
+        target (Tensor): broadcastable with ``input``.
+        size_average (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduce (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        weight (Tensor, optional): per-element weights of ``input``'s size.  Default ``None``.
+
+    Shape:
+        Output: a scalar, or with ``'none'`` the broadcast shape of ``input`` and ``target``.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.mse_loss(torch.tensor([1.0, 2.0, 4.0]), torch.tensor([1.0, 0.0, 1.0]), reduction="sum")
+        tensor(13.)
+    """
+    check_tensor("input", input, "mse_loss")
+    check_tensor("target", target, "mse_loss")
+    if target.size() != input.size():
+        _warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if weight is None:
+        return _fn.MSELossFunction.apply(input, target, _check_reduction(reduction))
+    check_tensor("weight", weight, "mse_loss")
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return _fn.MSELossFunction.apply(input, target, reduction, weight)
+
+
+@formulas_from(_fn.CrossEntropyFunction)
+def cross_entropy(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.cross_entropy`, backed by :class:`~customgrad.functions.CrossEntropyFunction`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Args:
+        input (Tensor): unnormalised logits :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`.
+        target (Tensor): class indices (``int64``) of shape :math:`()`, :math:`(N)` or :math:`(N, d_1, ...)`,
+            or class probabilities with ``input``'s shape.
+        weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
+        size_average (bool, optional): deprecated, as in torch; use ``reduction``.
+        ignore_index (int): class index that adds nothing to the loss or its ``'mean'`` (class-index
+            targets only).  Default ``-100``.
+        reduce (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        label_smoothing (float): mix the target with the uniform distribution, in :math:`[0, 1]`.  Default ``0.0``.
+
+    Shape:
+        Output: a scalar, or with ``'none'`` :math:`()`, :math:`(N)` or :math:`(N, d_1, ...)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        >>> CF.cross_entropy(logits, torch.tensor([0, 2]), reduction="none")
+        tensor([0.1698, 1.5514])
+        >>> CF.cross_entropy(logits, torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+        tensor(0.8606)
+    """
+    check_tensor("input", input, "cross_entropy")
+    check_tensor("target", target, "cross_entropy")
+    if weight is not None:
+        check_tensor("weight", weight, "cross_entropy")
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    reduction = _check_reduction(reduction)
+    return _fn.CrossEntropyFunction.apply(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+@formulas_from(_fn.LayerNormFunction)
+def layer_norm(
+    input: torch.Tensor,
+    normalized_shape: list[int],
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    eps: float = 1e-05,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.layer_norm`, backed by :class:`~customgrad.functions.LayerNormFunction`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Args:
+        input (Tensor): :math:`(*, \text{normalized\_shape})`.
+        normalized_shape (list or tuple of int, or torch.Size): the trailing dimensions to normalise
+            over (an ``int`` is refused, as by torch's functional; :class:`customgrad.nn.LayerNorm` accepts one).
+        weight (Tensor, optional): :math:`\gamma`, shape ``normalized_shape``.  Default ``None``.
+        bias (Tensor, optional): :math:`\beta`, shape ``normalized_shape``.  Default ``None``.
+        eps (float): added to the variance.  Default ``1e-05``.
+
+    Shape:
+        Output: the shape of ``input``.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.layer_norm(torch.tensor([[1.0, 2.0, 3.0]]), [3])
+        tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    check_tensor("input", input, "layer_norm")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None:
+            check_tensor(name, value, "layer_norm")
+    if isinstance(normalized_shape, int) or not isinstance(normalized_shape, (list, tuple)):
+        raise TypeError(
+            f"layer_norm(): argument 'normalized_shape' must be tuple of ints, not {type(normalized_shape).__name__}"
+        )
+    return _fn.LayerNormFunction.apply(input, tuple(normalized_shape), weight, bias, eps)[0]
 # --- end of section ---
 
 __all__ = sorted(n for n, v in list(globals().items()) if not n.startswith("_") and getattr(v, "__module__", None) == __name__)

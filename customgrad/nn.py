@@ -259,7 +259,252 @@ class LearnedSiLU(_nn.Module):
 # --- end of section ---
 
 # --- layers, losses, normalisation ---
+import math as _math
 
+from .functions._reduction import legacy_reduction as _legacy_reduction
+
+
+@formulas_from(_fn.LinearFunction)
+class Linear(_nn.Module):
+    r"""Twin of :class:`torch.nn.Linear`, backed by :func:`customgrad.functional.linear`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Parameters are created and initialised exactly as torch's: ``weight`` :math:`(\text{out}, \text{in})`
+    and ``bias`` :math:`(\text{out})` uniform in :math:`\pm 1/\sqrt{\text{in}}`, so the same seed
+    gives the same numbers and the state_dicts load into each other.
+
+    Args:
+        in_features (int): size of each input sample.
+        out_features (int): size of each output sample.
+        bias (bool): learn an additive bias.  Default ``True``.
+        device, dtype: factory keyword arguments for the parameters, as in torch.
+
+    Shape:
+        Input :math:`(*, \text{in})`, output :math:`(*, \text{out})`.
+
+    Example:
+        >>> m = Linear(3, 2)
+        >>> m
+        Linear(in_features=3, out_features=2, bias=True)
+        >>> m(torch.randn(4, 5, 3)).shape
+        torch.Size([4, 5, 2])
+        >>> list(m.state_dict()) == list(torch.nn.Linear(3, 2).state_dict())
+        True
+    """
+
+    __constants__ = ["in_features", "out_features"]
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = _nn.Parameter(torch.empty((out_features, in_features), **factory_kwargs))
+        if bias:
+            self.bias = _nn.Parameter(torch.empty(out_features, **factory_kwargs))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's initialisation: Kaiming-uniform with ``a = sqrt(5)``, bias uniform in ``±1/sqrt(fan_in)``."""
+        _nn.init.kaiming_uniform_(self.weight, a=_math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = _nn.init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / _math.sqrt(fan_in) if fan_in > 0 else 0
+            _nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class _Loss(_nn.Module):
+    """Holds ``reduction``, turning torch's deprecated ``size_average`` / ``reduce`` into it as torch does."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            self.reduction = _legacy_reduction(size_average, reduce)
+        else:
+            self.reduction = reduction
+
+
+@formulas_from(_fn.MSELossFunction)
+class MSELoss(_Loss):
+    r"""Twin of :class:`torch.nn.MSELoss`, backed by :func:`customgrad.functional.mse_loss`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Args:
+        size_average, reduce: deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+
+    Shape:
+        ``input`` any shape, ``target`` the same shape (broadcastable, with a warning);
+        output a scalar, or with ``'none'`` the input's shape.
+
+    Example:
+        >>> loss = MSELoss(reduction="sum")
+        >>> loss(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 0.0]))
+        tensor(5.)
+    """
+
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+@formulas_from(_fn.CrossEntropyFunction)
+class CrossEntropyLoss(_Loss):
+    r"""Twin of :class:`torch.nn.CrossEntropyLoss`, backed by :func:`customgrad.functional.cross_entropy`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    ``weight`` is a buffer, as in torch: it moves with ``.to()`` and appears in the state_dict.
+
+    Args:
+        weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
+        size_average, reduce: deprecated, as in torch; use ``reduction``.
+        ignore_index (int): class index that adds nothing to the loss.  Default ``-100``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        label_smoothing (float): in :math:`[0, 1]`.  Default ``0.0``.
+
+    Shape:
+        ``input`` :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`; ``target`` class indices
+        without the class dimension, or probabilities with ``input``'s shape.
+
+    Example:
+        >>> loss = CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 1.0]), label_smoothing=0.1)
+        >>> list(loss.state_dict())
+        ['weight']
+        >>> loss(torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([1]))
+        tensor(2.0809)
+    """
+
+    __constants__ = ["ignore_index", "reduction", "label_smoothing"]
+
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(
+            input, target, weight=self.weight, ignore_index=self.ignore_index,
+            reduction=self.reduction, label_smoothing=self.label_smoothing,
+        )
+
+
+@formulas_from(_fn.LayerNormFunction)
+class LayerNorm(_nn.Module):
+    r"""Twin of :class:`torch.nn.LayerNorm`, backed by :func:`customgrad.functional.layer_norm`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Args:
+        normalized_shape (int or list or torch.Size): the trailing shape to normalise over.
+        eps (float): added to the variance.  Default ``1e-05``.
+        elementwise_affine (bool): learn :math:`\gamma` (ones) and, with ``bias``, :math:`\beta` (zeros).
+            Default ``True``.
+        bias (bool): learn :math:`\beta` when ``elementwise_affine``.  Default ``True``.
+        device, dtype: factory keyword arguments for the parameters, as in torch.
+
+    Shape:
+        Input :math:`(*, \text{normalized\_shape})`, output the same shape.
+
+    Example:
+        >>> m = LayerNorm(3)
+        >>> m
+        LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)
+        >>> m(torch.tensor([[1.0, 2.0, 3.0]]))
+        tensor([[-1.2247,  0.0000,  1.2247]], grad_fn=<LayerNormFunctionBackward>)
+    """
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = _nn.Parameter(torch.empty(self.normalized_shape, **factory_kwargs))
+            if bias:
+                self.bias = _nn.Parameter(torch.empty(self.normalized_shape, **factory_kwargs))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's initialisation: ``weight`` ones, ``bias`` zeros."""
+        if self.elementwise_affine:
+            _nn.init.ones_(self.weight)
+            if self.bias is not None:
+                _nn.init.zeros_(self.bias)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 # --- end of section ---
 
 __all__ = sorted(n for n, v in list(globals().items()) if not n.startswith("_") and getattr(v, "__module__", None) == __name__)

@@ -121,5 +121,65 @@ register(Twin(
 # --- end of section ---
 
 # --- layers, losses, normalisation ---
+# Tag: torch's mse_loss reads ``target.size()`` before any type check, so a list input makes
+# it raise AttributeError; ours raises TypeError.
+REFERENCE_ATTRIBUTE_ERROR = "reference-raises-attribute-error-on-non-tensor"
 
+
+def _linear_sample(dtype):
+    return (randn(2, 4, 3, dtype=dtype), randn(5, 3, dtype=dtype), randn(5, dtype=dtype)), {}
+
+
+def _mse_sample(dtype):
+    return (randn(4, 5, dtype=dtype), randn(4, 5, dtype=dtype)), {}
+
+
+def _cross_entropy_sample(dtype):
+    """(N, C, d) logits, class indices with one ignored, class weights and smoothing: every branch at once."""
+    target = torch.randint(0, 4, (3, 2))
+    target[1, 1] = -100
+    weight = torch.rand(4, dtype=dtype) + 0.5
+    return (randn(3, 4, 2, dtype=dtype), target), {"weight": weight, "label_smoothing": 0.1}
+
+
+def _cross_entropy_probs_sample(dtype):
+    """Class probabilities as the target; target and class weights get gradients too."""
+    target = torch.rand(4, 5, dtype=dtype).softmax(1).requires_grad_()
+    weight = (torch.rand(5, dtype=dtype) + 0.5).requires_grad_()
+    return (randn(4, 5, dtype=dtype), target, weight), {"label_smoothing": 0.2, "reduction": "sum"}
+
+
+def _cross_entropy_apply_args(a, k):
+    weight = a[2] if len(a) > 2 else k.get("weight")
+    return (a[0], a[1], weight, k.get("ignore_index", -100), k.get("reduction", "mean"),
+            k.get("label_smoothing", 0.0))
+
+
+def _layer_norm_sample(dtype):
+    return (randn(3, 4, 5, dtype=dtype), (4, 5), randn(4, 5, dtype=dtype), randn(4, 5, dtype=dtype)), {}
+
+
+register(Twin(
+    name="linear", function=fn.LinearFunction, ours=F.linear, reference=TF.linear, sample=_linear_sample,
+    apply_args=lambda a, k: (a[0], a[1], a[2] if len(a) > 2 else k.get("bias")), elementwise=False,
+))
+register(Twin(
+    name="mse_loss", function=fn.MSELossFunction, ours=F.mse_loss, reference=TF.mse_loss, sample=_mse_sample,
+    apply_args=lambda a, k: (a[0], a[1], k.get("reduction", "mean")), elementwise=False,
+    tags=(REFERENCE_ATTRIBUTE_ERROR,),
+))
+register(Twin(
+    name="cross_entropy", function=fn.CrossEntropyFunction, ours=F.cross_entropy, reference=TF.cross_entropy,
+    sample=_cross_entropy_sample, apply_args=_cross_entropy_apply_args, elementwise=False,
+))
+register(Twin(
+    name="cross_entropy_probs", function=fn.CrossEntropyFunction, ours=F.cross_entropy,
+    reference=TF.cross_entropy, sample=_cross_entropy_probs_sample, apply_args=_cross_entropy_apply_args,
+    elementwise=False,
+))
+register(Twin(
+    name="layer_norm", function=fn.LayerNormFunction, ours=F.layer_norm, reference=TF.layer_norm,
+    sample=_layer_norm_sample, apply_args=lambda a, k: (a[0], tuple(a[1]), a[2], a[3], k.get("eps", 1e-5)),
+    elementwise=False,
+))
 # --- end of section ---

@@ -77,6 +77,8 @@ def test_apply_equals_functional(name):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     direct = twin.function.apply(*twin.apply_args(fresh(args), kwargs))
+    if isinstance(direct, tuple):  # a Function that also returns the statistics it saves gives the output first
+        direct = direct[0]
     assert_close(direct, twin.ours(*fresh(args), **kwargs))
 
 
@@ -191,7 +193,10 @@ def test_shapes_and_layouts_match_torch(name, make):
 def test_non_tensor_input_raises_type_error(name):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
-    with pytest.raises(TypeError):
+    # torch's mse_loss touches target.size() before any type check and raises AttributeError.
+    attribute_error = "reference-raises-attribute-error-on-non-tensor" in twin.tags
+    reference_error = (TypeError, AttributeError) if attribute_error else TypeError
+    with pytest.raises(reference_error):
         twin.reference([1.0, 2.0], *args[1:], **kwargs)
     with pytest.raises(TypeError):
         twin.ours([1.0, 2.0], *args[1:], **kwargs)

@@ -19,7 +19,10 @@ from .silu import LearnedSiLUFunction, SwishFunction
 # --- end of section ---
 
 # --- layers, losses, normalisation ---
-
+from .cross_entropy import CrossEntropyFunction
+from .layer_norm import LayerNormFunction
+from .linear import LinearFunction
+from .mse_loss import MSELossFunction
 # --- end of section ---
 
 __all__ = [name for name in dir() if name.endswith("Function")]
