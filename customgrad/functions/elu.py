@@ -20,6 +20,8 @@ def _slope_from_output(output: torch.Tensor, alpha: float) -> torch.Tensor:
     ``threshold`` keeps the entries above its threshold, so it works on ``-y``: ``-y > -tiny``
     is exactly ``y <= 0``, even for a positive ``y`` too small to change ``y + alpha``.
     """
+    if alpha == 1:  # the default: min(y, 0) + 1 is y + 1 for y <= 0 and 1 above, one pass fewer
+        return output.clamp(max=0).add_(1)
     b = torch.neg(output)
     TF.threshold(b, -smallest_subnormal(output.dtype), alpha - 1, inplace=True)  # y > 0; nan stays
     return b.neg_().add_(alpha)  # alpha - b: y + alpha, or alpha - (alpha - 1) = 1

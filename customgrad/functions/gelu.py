@@ -26,10 +26,10 @@ def _exact_slope(x: torch.Tensor) -> torch.Tensor:
     so under ``create_graph`` or a ``torch.func`` transform it uses the plain ``erf`` formula.
     """
     if may_overwrite():
-        nonzero = TF.hardshrink(x, torch.finfo(x.dtype).tiny)  # 0 and subnormals -> 0 -> 0/0
+        v = TF.hardshrink(x, torch.finfo(x.dtype).tiny)  # x, with 0 for subnormals (gelu loses them)
         # 0/0 -> Phi(0) = 1/2; gelu(x) overflows just below float max, inf/x -> Phi = 1
-        cdf = TF.gelu(nonzero).div_(nonzero).nan_to_num_(nan=0.5, posinf=1.0)
-        gauss = torch.square(x).mul_(-_HALF_LOG2E).exp2_()  # exp(-x^2 / 2)
+        cdf = TF.gelu(v).div_(v).nan_to_num_(nan=0.5, posinf=1.0)
+        gauss = v.mul_(v).mul_(-_HALF_LOG2E).exp2_()  # exp(-x^2 / 2), in v's buffer
         return cdf.addcmul_(x, gauss, value=_INV_SQRT_2PI)
     cdf = 0.5 * (1.0 + torch.erf(x * math.sqrt(0.5)))
     return cdf + x * torch.exp(-0.5 * x * x) * _INV_SQRT_2PI
@@ -43,7 +43,7 @@ def _tanh_slope(x: torch.Tensor) -> torch.Tensor:
     :math:`s + s(1-s)\,w` with :math:`w = 2\beta x (1 + 3\kappa x^2) = 3z - 4\beta x`.
     ``sigmoid`` is the fast kernel, and :math:`1 - s = \sigma(-z)` has no cancellation.
     """
-    z = torch.square(x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
+    z = torch.mul(x, x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
     w = z.mul(3).sub_(x, alpha=4 * _BETA)
     one_minus_s = torch.neg(z).sigmoid_()
     s = z.sigmoid_()
