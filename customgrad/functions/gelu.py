@@ -41,13 +41,17 @@ def _tanh_slope(x: torch.Tensor) -> torch.Tensor:
     With :math:`z = 2\beta(x + \kappa x^3)` and :math:`s = \sigma(z) = (1 + \tanh(z/2))/2`:
     :math:`\tfrac12(1 + \tanh) = s` and :math:`1 - \tanh^2 = 4 s (1 - s)`, so the derivative is
     :math:`s + s(1-s)\,w` with :math:`w = 2\beta x (1 + 3\kappa x^2) = 3z - 4\beta x`.
-    ``sigmoid`` is the fast kernel, and :math:`1 - s = \sigma(-z)` has no cancellation.
+    ``sigmoid`` is a fast kernel where ``tanh`` is not.  :math:`(1 - s)\,s w` is formed as
+    :math:`sw - s \cdot sw`; its rounding error, about :math:`\epsilon\,|w|`, only arises where
+    the derivative is close to 1 and stays far inside the comparison tolerances.
     """
     z = torch.mul(x, x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
     w = z.mul(3).sub_(x, alpha=4 * _BETA)
-    one_minus_s = torch.neg(z).sigmoid_()
     s = z.sigmoid_()
-    return w.mul_(s).mul_(one_minus_s).add_(s)
+    sw = w.mul_(s)
+    if may_overwrite():
+        return s.add_(sw.addcmul_(s, sw, value=-1))  # two buffers in all
+    return s + (sw - s * sw)  # the same, in a form autograd can differentiate again
 
 
 def _slope(x: torch.Tensor, approximate: str) -> torch.Tensor:
