@@ -76,7 +76,8 @@ class HardSwishFunction(torch.autograd.Function):
     @classmethod
     def apply(cls, input, inplace=False):
         """Run the Function; in place, drop the saved copy of the input from what is returned."""
-        result = super().apply(input, inplace)
+        # Function.apply called explicitly, not through super(): torch.compile cannot trace super() here.
+        result = torch.autograd.Function.apply.__func__(cls, input, inplace)
         return result[0] if inplace else result
 
     @staticmethod
