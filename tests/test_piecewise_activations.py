@@ -510,3 +510,14 @@ def test_inplace_module_returns_the_same_tensor(cls):
     y = getattr(nn, cls)(inplace=True)(x)
     assert y is x and y.data_ptr() == x.data_ptr()
     assert_close(x, expected)
+
+
+def test_hardswish_compiles_in_both_modes():
+    """HardSwishFunction overrides ``apply``; torch.compile must still trace through it."""
+    for inplace in (False, True):
+        torch._dynamo.reset()
+        x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+        compiled = torch.compile(lambda t: F.hardswish(t * 1, inplace=inplace), backend="aot_eager")
+        (ours,) = torch.autograd.grad(compiled(x).sum(), x)
+        (theirs,) = torch.autograd.grad(TF.hardswish(x).sum(), x)
+        assert_close(ours, theirs)
