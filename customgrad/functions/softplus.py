@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as TF
 
@@ -14,8 +16,12 @@ def _slope(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
 
     :math:`u = -\beta x` is set to :math:`-\infty` where :math:`u < -\text{threshold}` (one
     ``threshold`` pass, exact at the switch), and :math:`\sigma(-u)` is then 1 there.
+    Where :math:`\sigma(\text{threshold})` already rounds to 1 in the input's dtype (float32
+    with the default threshold 20), that pass changes nothing and is skipped.
     ``sigmoid`` never overflows: 0 at :math:`-\infty`, 1 at :math:`+\infty`, nan stays nan.
     """
+    if threshold >= math.log(4 / torch.finfo(x.dtype).eps):  # exp(-threshold) <= eps / 4
+        return torch.sigmoid(x) if beta == 1 else torch.mul(x, beta).sigmoid_()
     u = torch.mul(x, -beta)
     TF.threshold(u, float_below(-threshold, x.dtype), float("-inf"), inplace=True)
     return u.neg_().sigmoid_()
