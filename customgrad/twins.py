@@ -76,6 +76,47 @@ register(Twin(
 
 # --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
+
+def _with(**kwargs):
+    """A unary sample with fixed keyword settings (non-default ones, so a dropped argument shows)."""
+    return lambda dtype: ((randn(4, 5, dtype=dtype),), dict(kwargs))
+
+
+def _prelu_sample(dtype):
+    """Input (N, C, L) with C = 3 and a per-channel weight, one slope negative, one above 1/2."""
+    weight = torch.tensor([0.25, -0.1, 0.6], dtype=dtype).requires_grad_()
+    return (randn(4, 3, 5, dtype=dtype), weight), {}
+
+
+register(Twin(
+    name="leaky_relu", function=fn.LeakyReLUFunction, ours=F.leaky_relu, reference=TF.leaky_relu,
+    sample=_with(negative_slope=0.2),
+    apply_args=lambda a, k: (a[0], k.get("negative_slope", 0.01), k.get("inplace", False)),
+    kinks=(0.0,), inplace=True,
+))
+register(Twin(
+    name="prelu", function=fn.PReLUFunction, ours=F.prelu, reference=TF.prelu, sample=_prelu_sample,
+    apply_args=lambda a, k: (a[0], a[1]), elementwise=False, kinks=(0.0,),
+))
+register(Twin(
+    name="elu", function=fn.ELUFunction, ours=F.elu, reference=TF.elu, sample=_with(alpha=1.5),
+    apply_args=lambda a, k: (a[0], k.get("alpha", 1.0), k.get("inplace", False)), kinks=(0.0,), inplace=True,
+))
+register(Twin(
+    name="gelu", function=fn.GELUFunction, ours=F.gelu, reference=TF.gelu, sample=_with(approximate="none"),
+    apply_args=lambda a, k: (a[0], k.get("approximate", "none")),
+))
+register(Twin(
+    name="hardswish", function=fn.HardSwishFunction, ours=F.hardswish, reference=TF.hardswish, sample=_unary,
+    apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(-3.0, 3.0), inplace=True,
+))
+register(Twin(
+    name="softplus", function=fn.SoftplusFunction, ours=F.softplus, reference=TF.softplus,
+    sample=_with(beta=2.0, threshold=15.0),  # the switch to x sits at beta * x == threshold
+    apply_args=lambda a, k: (a[0], k.get("beta", 1.0), k.get("threshold", 20.0)), kinks=(7.5,),
+))
+
+
 # --- end of section ---
 
 # --- smooth activations and elementary functions: Sigmoid, Tanh, SiLU, Mish, Exp, Square, Cube, LearnedSiLU ---

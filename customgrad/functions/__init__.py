@@ -7,6 +7,12 @@ receive ``None`` as their gradient.
 from .relu import ReLUFunction
 
 # --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
+from .elu import ELUFunction
+from .gelu import GELUFunction
+from .hardswish import HardSwishFunction
+from .leaky_relu import LeakyReLUFunction
+from .prelu import PReLUFunction
+from .softplus import SoftplusFunction
 
 # --- end of section ---
 
