@@ -479,13 +479,24 @@ def saved_for_backward(fn: Callable, *args, **kwargs) -> tuple[int, int]:
 # --- the checks -------------------------------------------------------------------
 
 
-def _edge_points(dtype: torch.dtype, kinks: Sequence[float]) -> torch.Tensor:
+def edge_points(dtype: torch.dtype, kinks: Sequence[float] = (), copies: int = 64) -> torch.Tensor:
+    """The special inputs every elementwise Function is checked on, ``copies`` times over.
+
+    0, -0, +-1e-10, +-the smallest normal, +-1, +-100, +-1e10, +-the largest finite value,
+    +-inf, nan, and each kink with its neighbours at +-1e-6.  The repetition puts every value
+    inside the vectorised loop of torch's CPU kernels, as in real tensors: torch's own elu and
+    hardswish backward give nan at nan there, but a finite number in the short scalar tail.
+
+    Example:
+        >>> edge_points(torch.float32, kinks=(3.0,), copies=1).shape
+        torch.Size([20])
+    """
     info = torch.finfo(dtype)
     points = [0.0, -0.0, 1e-10, -1e-10, info.tiny, -info.tiny, 1.0, -1.0, 100.0, -100.0, 1e10, -1e10,
               info.max, -info.max, math.inf, -math.inf, math.nan]
     for k in kinks:
         points += [k, k + 1e-6, k - 1e-6]
-    return torch.tensor(points, dtype=dtype)
+    return torch.tensor(points, dtype=dtype).repeat(copies)
 
 
 def _pointwise_problems(x: torch.Tensor, ours: torch.Tensor, theirs: torch.Tensor, tol: dict,
@@ -818,7 +829,7 @@ class _Verifier:
         problems = []
         for dtype in (torch.float32, torch.float64):
             tol = _tolerance(dtype, self.rtol, self.atol)
-            x = _edge_points(dtype, self.kinks).to(self.case.device)
+            x = edge_points(dtype, self.kinks).to(self.case.device)
             results = []
             for fn in (self.fn, self.reference):
                 args = self.case.leaves(dtype)
@@ -838,7 +849,7 @@ class _Verifier:
         if problems:
             return FAILED, _join(problems)
         kinks = f" incl. kinks {', '.join(f'{k:g}' for k in self.kinks)}" if self.kinks else ""
-        return PASSED, f"{len(_edge_points(torch.float32, self.kinks))} points{kinks}, float32 and float64"
+        return PASSED, f"{len(edge_points(torch.float32, self.kinks))} points{kinks}, float32 and float64"
 
     def check_shapes(self):
         ok, why = self._elementwise()

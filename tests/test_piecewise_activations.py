@@ -8,13 +8,14 @@ shapes) go through the same comparisons, plus the points each operation is known
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as TF
-from test_twins import TOL, as_function_of_tensors, edge_values, forward_backward, fresh
+from test_twins import TOL, as_function_of_tensors, forward_backward, fresh
+
+from customgrad.verify import edge_points
 from torch.testing import assert_close
 
 import customgrad.functional as F
@@ -56,7 +57,7 @@ def ours_and_torch(name):
 def test_variant_matches_torch_on_random_and_edge_values(name, kwargs, kinks, dtype):
     ours, theirs = ours_and_torch(name)
     random = (torch.randn(6, 7, dtype=dtype) * 4).requires_grad_()
-    edges = edge_values(SimpleNamespace(kinks=kinks), dtype).repeat(64).requires_grad_()
+    edges = edge_points(dtype, kinks).requires_grad_()
     for x in (random, edges):
         a = forward_backward(ours, fresh((x,)), kwargs)
         b = forward_backward(theirs, fresh((x,)), kwargs)
@@ -183,8 +184,8 @@ def test_prelu_weight_gradient_is_the_sum_over_batch_and_space():
 @pytest.mark.parametrize("wshape", [(1,), (3,)])
 def test_prelu_edge_values_match_torch(wshape, dtype):
     """0, +-tiny, +-huge, +-inf, nan down the batch dimension, with negative and positive slopes."""
-    e = edge_values(SimpleNamespace(kinks=(0.0,)), dtype)
-    x = e[:, None].expand(-1, 3).repeat(64, 1).requires_grad_()  # (N, 3)
+    e = edge_points(dtype, kinks=(0.0,))
+    x = e[:, None].expand(-1, 3).contiguous().requires_grad_()  # (N, 3)
     w = torch.tensor([0.25, -0.4, 1.3], dtype=dtype)[: wshape[0]].requires_grad_()
     ours = forward_backward(F.prelu, fresh((x, w)), {})
     theirs = forward_backward(TF.prelu, fresh((x, w)), {})
