@@ -116,7 +116,7 @@ class PReLU(_nn.Module):
         init (float): the initial slope.  Default ``0.25``.
 
     Attributes:
-        weight (Parameter): the learnable slopes, shape ``(num_parameters,)``; the state_dict
+        weight (torch.nn.Parameter): the learnable slopes, shape ``(num_parameters,)``; the state_dict
             key and shape are torch's, so weights load both ways.
 
     Shape:
@@ -467,7 +467,7 @@ class LearnedSiLU(_nn.Module):
         init (float): the initial slope.  Default ``1.0``, where the Module starts as plain SiLU.
 
     Attributes:
-        slope (Parameter): shape ``(num_parameters,)``, filled with ``init``.
+        slope (torch.nn.Parameter): shape ``(num_parameters,)``, filled with ``init``.
 
     Shape:
         Input :math:`(*)`, at least 2 dimensions when ``num_parameters > 1``; output: same shape.
@@ -582,19 +582,19 @@ class Linear(_nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class _Loss(_nn.Module):
-    """Holds ``reduction``, turning torch's deprecated ``size_average`` / ``reduce`` into it as torch does."""
+def _reduction(size_average, reduce, reduction: str) -> str:
+    """The loss's ``reduction``, from torch's deprecated ``size_average`` / ``reduce`` where given, as torch does.
 
-    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
-        super().__init__()
-        if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce)
-        else:
-            self.reduction = reduction
+    A function, not a shared base class: the losses derive from :class:`torch.nn.Module` directly,
+    so the API reference names no private class among their bases.
+    """
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    return reduction
 
 
 @formulas_from(_fn.MSELossFunction)
-class MSELoss(_Loss):
+class MSELoss(_nn.Module):
     r"""Twin of :class:`torch.nn.MSELoss`, backed by :func:`customgrad.functional.mse_loss`.
 
     Forward:
@@ -622,14 +622,15 @@ class MSELoss(_Loss):
     __constants__ = ["reduction"]
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
+        super().__init__()
+        self.reduction = _reduction(size_average, reduce, reduction)
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 @formulas_from(_fn.CrossEntropyFunction)
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(_nn.Module):
     r"""Twin of :class:`torch.nn.CrossEntropyLoss`, backed by :func:`customgrad.functional.cross_entropy`.
 
     Forward:
@@ -672,7 +673,8 @@ class CrossEntropyLoss(_Loss):
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__(size_average, reduce, reduction)
+        super().__init__()
+        self.reduction = _reduction(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing

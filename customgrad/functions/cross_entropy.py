@@ -165,14 +165,14 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     Args (``apply`` is positional):
         input (Tensor): logits :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`.
-        target (Tensor): class indices (``int64`` or ``uint8``) of shape :math:`()`, :math:`(N)` or
-            :math:`(N, d_1, ...)`, or class probabilities of the same shape as ``input``.
+        target (Tensor): class indices (``int64`` or ``uint8``) or class probabilities (shapes below).
         weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
         ignore_index (int): class index that contributes nothing.  Default ``-100``.
         reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
         label_smoothing (float): :math:`\varepsilon \in [0, 1]`.  Default ``0.0``.
 
     Shape:
+        ``target``: class indices :math:`()`, :math:`(N)` or :math:`(N, d_1, ...)`; probabilities: ``input``'s shape.
         Output: a scalar, or with ``'none'`` the target's shape without the class dimension.
 
     Example:

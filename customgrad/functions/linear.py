@@ -35,6 +35,7 @@ class LinearFunction(torch.autograd.Function):
     1-D input), so the weight gradient sums :math:`g_k^\top x_k` over every leading index :math:`k`.
     ``bias`` may be any shape that broadcasts to the output, such as ``(out,)`` or ``(1, out)``;
     its gradient is summed back to ``bias``'s own shape.
+    A 1-D weight :math:`(\text{in})` is accepted, as by torch, and drops the output feature dimension.
     The forward is torch's ``linear`` kernel, so values and the errors for mismatched shapes
     or dtypes are exactly torch's; the gradients are ours.
 
@@ -45,8 +46,7 @@ class LinearFunction(torch.autograd.Function):
 
     Args (``apply`` is positional):
         input (Tensor): :math:`(*, \text{in})`, or :math:`(\text{in})`.
-        weight (Tensor): :math:`(\text{out}, \text{in})`; a 1-D :math:`(\text{in})` weight is accepted
-            as by torch and drops the output feature dimension.
+        weight (Tensor): :math:`(\text{out}, \text{in})`, or :math:`(\text{in})`.
         bias (Tensor, optional): broadcastable to the output :math:`(*, \text{out})`.  Default ``None``.
 
     Shape:

@@ -60,7 +60,7 @@ class MishFunction(torch.autograd.Function):
     rewritten through :math:`e^{s} = 1/r`: every intermediate stays in :math:`[0, 2]`, so it is
     finite for all finite :math:`x` and gives NaN at :math:`\pm\infty` and NaN, as torch does.
     A plain backward evaluates it in place on three fresh buffers; when autograd records the
-    backward (``create_graph=True``) the same operations run out of place (see :func:`mish_grad`).
+    backward (``create_graph=True``) the same operations run out of place (see ``mish_grad`` in this module).
 
     Saved for backward: the input :math:`x` only (torch's ``mish`` saves the same).
     With ``inplace=True``, as in :class:`SwishFunction`, it saves a copy of the input

@@ -52,8 +52,7 @@ class PReLUFunction(torch.autograd.Function):
     is shared by every entry; a 0-d or 1-d input counts as one channel.
 
     Args (``apply`` is positional):
-        input (Tensor): floating point, :math:`(N, C, *)` with the channels on dimension 1,
-            or 1-d or 0-d (one channel).
+        input (Tensor): floating point, :math:`(N, C, *)` (channels on dimension 1), 1-d or 0-d.
         weight (Tensor): the slopes, 0-d or 1-d with 1 or :math:`C` entries, same dtype as input.
 
     Shape:

@@ -54,7 +54,7 @@ class SwishFunction(torch.autograd.Function):
     The backward is numerically stable at :math:`\pm` huge inputs: it never forms
     :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.  A plain backward evaluates it in place on
     two fresh buffers; when autograd records the backward (``create_graph=True``, double
-    backward, ``torch.func``) the same operations run out of place (see :func:`silu_grad`).
+    backward, ``torch.func``) the same operations run out of place (see ``silu_grad`` in this module).
 
     Args (``apply`` is positional):
         input (Tensor): any shape, a floating-point dtype (torch refuses integers).
