@@ -1,0 +1,156 @@
+"""Figures the tutorials draw from what a real run recorded, in English and in Chinese.
+
+The pages import this module (it sits beside them and the page's folder is the kernel's
+working directory).  Nothing here knows about a particular example: the autograd-graph page
+hands over the nodes and edges it found by walking ``grad_fn.next_functions``, and the ctx page
+hands over the events its hooks recorded.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import warnings
+from contextlib import contextmanager
+from functools import lru_cache
+
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+LANGS = ("en", "zh_CN")
+
+_CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK JP")
+_CJK_FILES = ("*CJK*", "*cjk*", "wqy*", "*SourceHan*", "*NotoSansSC*", "SimHei*")
+
+
+@lru_cache(maxsize=None)
+def cjk_font() -> str | None:
+    """Return a font family that can draw Simplified Chinese, registering one if one is on disk.
+
+    Looks at the fonts matplotlib already knows, then at the ``mplfonts`` package (if installed)
+    and the usual system font folders.  Returns ``None`` when there is none: the Chinese
+    figure is then drawn with missing glyphs rather than failing the build.
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK_NAMES:
+        if name in known:
+            return name
+    roots = ["/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts")]
+    try:
+        import mplfonts  # type: ignore[import-not-found]
+
+        roots.insert(0, os.path.dirname(mplfonts.__file__))
+    except ImportError:
+        pass
+    for root in roots:
+        for pattern in _CJK_FILES:
+            for path in glob.glob(os.path.join(root, "**", pattern), recursive=True):
+                if not path.lower().endswith((".ttf", ".otf", ".ttc")):
+                    continue
+                try:
+                    font_manager.fontManager.addfont(path)
+                    return font_manager.FontProperties(fname=path).get_name()
+                except (RuntimeError, OSError, ValueError):
+                    continue
+    return None
+
+
+@contextmanager
+def lang_fonts(lang: str):
+    """Within this block, new text uses a font that can draw ``lang`` (a CJK one for Chinese)."""
+    family = ["DejaVu Sans"]
+    if lang != "en" and cjk_font():
+        family = [cjk_font(), "DejaVu Sans"]
+    # Missing glyphs (no CJK font installed) would warn once per character: one note is enough.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        with plt.rc_context({"font.family": family, "axes.unicode_minus": False}):
+            yield
+
+
+# --- the computational graph -----------------------------------------------------------------
+
+def layered_layout(nodes, edges):
+    """Place each node by its longest distance from the root (column) and spread each column.
+
+    ``nodes`` is a list of keys with the root first; ``edges`` a list of ``(parent, child)``
+    pairs in the direction gradients flow (root towards leaves).
+    """
+    depth = {nodes[0]: 0}
+    changed = True
+    while changed:  # longest-path layering of a DAG: relax until nothing moves
+        changed = False
+        for parent, child in edges:
+            if parent in depth and depth.get(child, -1) < depth[parent] + 1:
+                depth[child] = depth[parent] + 1
+                changed = True
+    columns: dict[int, list] = {}
+    for node in nodes:
+        columns.setdefault(depth[node], []).append(node)
+    pos = {}
+    for d, column in columns.items():
+        for i, node in enumerate(column):
+            pos[node] = (d, (len(column) - 1) / 2 - i)
+    return pos
+
+
+def draw_graph(nodes, edges, labels, notes, texts, lang):
+    """Draw the backward graph found by walking ``next_functions``.
+
+    ``labels[node]`` is the node's class name, ``notes[node]`` a short line under it (the
+    tensor it produced or the leaf it feeds), ``texts`` the language's title and legend.
+    """
+    pos = layered_layout(nodes, edges)
+    columns = 1 + max(x for x, _ in pos.values())
+    rows = 1 + 2 * max(abs(y) for _, y in pos.values())
+    with lang_fonts(lang):
+        fig, ax = plt.subplots(figsize=(max(2.4 * columns, 6.0), 1.0 + 1.0 * rows), layout="constrained")
+        boxes = {}
+        for node, (x, y) in pos.items():
+            face = "#eaf2e3" if labels[node] == "AccumulateGrad" else "#e8eef7"
+            boxes[node] = ax.text(x, y, labels[node], ha="center", va="center", fontsize=9,
+                                  family="monospace", bbox=dict(boxstyle="round,pad=0.35", fc=face, ec="#34495e"))
+            ax.text(x, y - 0.22, notes[node], ha="center", va="top", fontsize=9, color="#34495e")
+        for parent, child in edges:  # arrows run from box edge to box edge
+            ax.annotate("", xy=(0.0, 0.5), xycoords=boxes[child], xytext=(1.0, 0.5), textcoords=boxes[parent],
+                        arrowprops=dict(arrowstyle="-|>", color="#c0392b", lw=1.6, shrinkA=4, shrinkB=4))
+        ax.set_xlim(-0.7, columns - 0.3)
+        ax.set_ylim(-rows / 2 - 0.1, rows / 2 - 0.2)
+        ax.set_title(texts["title"], fontsize=11)
+        ax.text(0.0, 0.0, texts["legend"], transform=ax.transAxes, fontsize=9, color="#c0392b")
+        ax.axis("off")
+    return fig
+
+
+# --- the ctx timeline ------------------------------------------------------------------------
+
+def draw_timeline(events, lanes, texts, lang):
+    """Draw recorded events in order, one row per lane.
+
+    ``events`` is a list of ``(lane, label)`` in the order they happened; ``lanes`` the lane
+    names top to bottom; ``texts`` the language's title and axis label.
+    """
+    row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
+    with lang_fonts(lang):
+        fig, ax = plt.subplots(figsize=(11, 1.6 + 1.2 * len(lanes)), layout="constrained")
+        for i in range(len(lanes)):
+            ax.axhline(i, color="#d5d8dc", lw=1, zorder=0)
+        previous = None
+        for step, (lane, label) in enumerate(events):
+            y = row[lane]
+            ax.plot(step, y, "o", ms=9, color="#2e86c1", zorder=3)
+            ax.text(step, y + 0.15, label, rotation=28, ha="left", va="bottom", fontsize=8.5)
+            if previous is not None:
+                ax.annotate("", xy=(step, y), xytext=previous,
+                            arrowprops=dict(arrowstyle="->", color="#7f8c8d", lw=1, shrinkA=6, shrinkB=6))
+            previous = (step, y)
+        ax.set_yticks(range(len(lanes)), lanes[::-1])
+        ax.set_xticks(range(len(events)))
+        ax.set_xlim(-0.5, len(events) + 1.5)
+        ax.set_ylim(-0.5, len(lanes) + 0.6)
+        ax.set_xlabel(texts["xlabel"])
+        ax.set_title(texts["title"])
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return fig
