@@ -125,11 +125,12 @@ def draw_graph(nodes, edges, labels, notes, texts, lang):
 
 # --- the ctx timeline ------------------------------------------------------------------------
 
-def draw_timeline(events, lanes, texts, lang):
+def draw_timeline(events, lanes, texts, lang, spans=()):
     """Draw recorded events in order, one row per lane.
 
     ``events`` is a list of ``(lane, label)`` in the order they happened; ``lanes`` the lane
-    names top to bottom; ``texts`` the language's title and axis label.
+    names top to bottom; ``texts`` the language's title and axis label; ``spans`` optional
+    ``(first, last, label)`` event ranges shaded in the background (forward, backward).
     """
     row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
     with lang_fonts(lang):
@@ -140,15 +141,19 @@ def draw_timeline(events, lanes, texts, lang):
         for step, (lane, label) in enumerate(events):
             y = row[lane]
             ax.plot(step, y, "o", ms=9, color="#2e86c1", zorder=3)
-            ax.text(step, y + 0.15, label, rotation=28, ha="left", va="bottom", fontsize=8.5)
+            ax.text(step, y + 0.15, label, rotation=28, ha="left", va="bottom", fontsize=8.5, zorder=4,
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
             if previous is not None:
                 ax.annotate("", xy=(step, y), xytext=previous,
                             arrowprops=dict(arrowstyle="->", color="#7f8c8d", lw=1, shrinkA=6, shrinkB=6))
             previous = (step, y)
+        for k, (first, last, label) in enumerate(spans):
+            ax.axvspan(first - 0.4, last + 0.4, color=("#fdf2e9", "#eaf2f8")[k % 2], zorder=-1)
+            ax.text((first + last) / 2, -0.45, label, ha="center", va="bottom", fontsize=9, color="#5d6d7e")
         ax.set_yticks(range(len(lanes)), lanes[::-1])
         ax.set_xticks(range(len(events)))
         ax.set_xlim(-0.5, len(events) + 1.5)
-        ax.set_ylim(-0.5, len(lanes) + 0.6)
+        ax.set_ylim(-0.55, len(lanes) - 1 + 1.3)
         ax.set_xlabel(texts["xlabel"])
         ax.set_title(texts["title"])
         for side in ("top", "right"):
