@@ -17,8 +17,6 @@ from functools import lru_cache
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-LANGS = ("en", "zh_CN")
-
 _CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
               "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK JP")
 _CJK_FILES = ("*CJK*", "*cjk*", "wqy*", "*SourceHan*", "*NotoSansSC*", "SimHei*")
@@ -26,33 +24,31 @@ _CJK_FILES = ("*CJK*", "*cjk*", "wqy*", "*SourceHan*", "*NotoSansSC*", "SimHei*"
 
 @lru_cache(maxsize=None)
 def cjk_font() -> str | None:
-    """Return a font family that can draw Simplified Chinese, registering one if one is on disk.
+    """Return a font family that can draw Simplified Chinese, registering it with matplotlib.
 
-    Looks at the fonts matplotlib already knows, then at the ``mplfonts`` package (if installed)
-    and the usual system font folders.  Returns ``None`` when there is none: the Chinese
-    figure is then drawn with missing glyphs rather than failing the build.
+    In the site build, the site's own helper (``cg_figures.use_cjk_font`` in ``docs/_ext``, on
+    the kernels' path) registers the pinned font and fails loudly if it is missing.  Run outside
+    the build (a downloaded notebook), this looks for a CJK font on the system instead and
+    returns ``None`` if there is none: the Chinese figure then shows boxes, the English one is fine.
     """
+    try:
+        import cg_figures
+    except ImportError:
+        return _system_cjk_font()
+    return cg_figures.use_cjk_font()
+
+
+def _system_cjk_font() -> str | None:
     known = {f.name for f in font_manager.fontManager.ttflist}
     for name in _CJK_NAMES:
         if name in known:
             return name
-    roots = ["/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts")]
-    try:
-        import mplfonts  # type: ignore[import-not-found]
-
-        roots.insert(0, os.path.dirname(mplfonts.__file__))
-    except ImportError:
-        pass
-    for root in roots:
+    for root in ("/usr/share/fonts", "/usr/local/share/fonts", os.path.expanduser("~/.fonts")):
         for pattern in _CJK_FILES:
-            for path in glob.glob(os.path.join(root, "**", pattern), recursive=True):
-                if not path.lower().endswith((".ttf", ".otf", ".ttc")):
-                    continue
-                try:
+            for path in sorted(glob.glob(os.path.join(root, "**", pattern), recursive=True)):
+                if path.lower().endswith((".ttf", ".otf", ".ttc")):
                     font_manager.fontManager.addfont(path)
                     return font_manager.FontProperties(fname=path).get_name()
-                except (RuntimeError, OSError, ValueError):
-                    continue
     return None
 
 
@@ -61,7 +57,7 @@ def lang_fonts(lang: str):
     """Within this block, new text uses a font that can draw ``lang`` (a CJK one for Chinese)."""
     family = ["DejaVu Sans"]
     if lang != "en" and cjk_font():
-        family = [cjk_font(), "DejaVu Sans"]
+        family = ["DejaVu Sans", cjk_font()]  # per-glyph fallback: Latin keeps its usual look
     # Missing glyphs (no CJK font installed) would warn once per character: one note is enough.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
