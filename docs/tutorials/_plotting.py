@@ -65,6 +65,22 @@ def lang_fonts(lang: str):
             yield
 
 
+def as_png(fig, dpi: int = 144):
+    """The figure as an IPython PNG image, and the figure closed.
+
+    Glueing the image rather than the figure works whatever matplotlib backend the kernel
+    runs (the site's kernels run Agg, where a glued Figure would show only as text).
+    """
+    from io import BytesIO
+
+    from IPython.display import Image
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")
+
+
 # --- the computational graph -----------------------------------------------------------------
 
 def layered_layout(nodes, edges):
