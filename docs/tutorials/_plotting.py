@@ -117,13 +117,13 @@ def draw_graph(nodes, edges, labels, notes, texts, lang):
     columns = 1 + max(x for x, _ in pos.values())
     rows = 1 + 2 * max(abs(y) for _, y in pos.values())
     with lang_fonts(lang):
-        fig, ax = plt.subplots(figsize=(max(2.4 * columns, 6.0), 1.0 + 1.0 * rows), layout="constrained")
+        fig, ax = plt.subplots(figsize=(max(2.0 * columns, 6.0), 1.0 + 1.0 * rows), layout="constrained")
         boxes = {}
         for node, (x, y) in pos.items():
             face = "#eaf2e3" if labels[node] == "AccumulateGrad" else "#e8eef7"
-            boxes[node] = ax.text(x, y, labels[node], ha="center", va="center", fontsize=9,
+            boxes[node] = ax.text(x, y, labels[node], ha="center", va="center", fontsize=9.5,
                                   family="monospace", bbox=dict(boxstyle="round,pad=0.35", fc=face, ec="#34495e"))
-            ax.text(x, y - 0.22, notes[node], ha="center", va="top", fontsize=9, color="#34495e")
+            ax.text(x, y - 0.22, notes[node], ha="center", va="top", fontsize=10, color="#34495e")
         for parent, child in edges:  # arrows run from box edge to box edge
             ax.annotate("", xy=(0.0, 0.5), xycoords=boxes[child], xytext=(1.0, 0.5), textcoords=boxes[parent],
                         arrowprops=dict(arrowstyle="-|>", color="#c0392b", lw=1.6, shrinkA=4, shrinkB=4))
@@ -146,14 +146,14 @@ def draw_timeline(events, lanes, texts, lang, spans=()):
     """
     row = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
     with lang_fonts(lang):
-        fig, ax = plt.subplots(figsize=(11, 1.6 + 1.2 * len(lanes)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(9, 1.5 + 1.1 * len(lanes)), layout="constrained")
         for i in range(len(lanes)):
             ax.axhline(i, color="#d5d8dc", lw=1, zorder=0)
         previous = None
         for step, (lane, label) in enumerate(events):
             y = row[lane]
             ax.plot(step, y, "o", ms=9, color="#2e86c1", zorder=3)
-            ax.text(step, y + 0.15, label, rotation=28, ha="left", va="bottom", fontsize=8.5, zorder=4,
+            ax.text(step, y + 0.15, label, rotation=30, ha="left", va="bottom", fontsize=9.5, zorder=4,
                     bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.85))
             if previous is not None:
                 ax.annotate("", xy=(step, y), xytext=previous,
@@ -164,7 +164,7 @@ def draw_timeline(events, lanes, texts, lang, spans=()):
             ax.text((first + last) / 2, -0.45, label, ha="center", va="bottom", fontsize=9, color="#5d6d7e")
         ax.set_yticks(range(len(lanes)), lanes[::-1])
         ax.set_xticks(range(len(events)))
-        ax.set_xlim(-0.5, len(events) + 1.5)
+        ax.set_xlim(-0.5, len(events) + 1.0)
         ax.set_ylim(-0.55, len(lanes) - 1 + 1.3)
         ax.set_xlabel(texts["xlabel"])
         ax.set_title(texts["title"])
