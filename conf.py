@@ -116,7 +116,14 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_custom_sections = ["Shape"]  # torch's docstring section, rendered like "Example"
 napoleon_preprocess_types = True
-napoleon_type_aliases = {"Tensor": "torch.Tensor"}  # "input (Tensor)" links to PyTorch's Tensor
+# "input (Tensor)" links to PyTorch's Tensor; the same for the other torch types docstrings name.
+napoleon_type_aliases = {
+    "Tensor": "torch.Tensor",
+    "Parameter": "torch.nn.Parameter",
+    "Module": "torch.nn.Module",
+    "dtype": "torch.dtype",
+    "device": "torch.device",
+}
 napoleon_use_rtype = False
 add_module_names = False  # "relu(input)" rather than "customgrad.functional.relu(input)" in headings
 

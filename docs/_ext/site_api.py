@@ -3,13 +3,15 @@
 The directive writes the module docstring, a summary table and one autodoc entry per public
 name, in ``__all__`` order, so a name added to the library appears in the reference with no edit
 here.  Every file of the library is a dependency of the page: an incremental build re-reads it
-whenever the library changes.
+whenever the library changes.  Section headers such as "Args (``apply`` is positional):" are
+rewritten so napoleon renders them as an argument list.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -17,6 +19,31 @@ from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
+
+
+# The library's Functions head their arguments "Args (``apply`` is positional):", which
+# napoleon does not take for a section.  Rewrite it to a note plus a plain "Args:" section.
+QUALIFIED_ARGS = re.compile(r"^(\s*)(Args|Arguments|Parameters) \((.+)\):\s*$")
+
+
+def normalise_sections(app, what, name, obj, options, lines: list[str]) -> None:
+    for i, line in enumerate(lines):
+        m = QUALIFIED_ARGS.match(line)
+        if m:
+            pad, header, note = m.groups()
+            lines[i : i + 1] = [f"{pad}{note[0].upper()}{note[1:]}.", "", f"{pad}{header}:"]
+
+
+def public_bases(app, name, obj, options, bases: list) -> None:
+    """Show a private base class (``_Loss``) as the public classes it derives from."""
+    result = []
+    for base in bases:
+        while getattr(base, "__name__", "").startswith("_") and base.__bases__ != (object,):
+            if len(base.__bases__) != 1:
+                break
+            base = base.__bases__[0]
+        result.append(base)
+    bases[:] = result
 
 
 class AutomoduleAll(SphinxDirective):
@@ -52,4 +79,6 @@ class AutomoduleAll(SphinxDirective):
 
 def setup(app: Sphinx):
     app.add_directive("automodule-all", AutomoduleAll)
+    app.connect("autodoc-process-docstring", normalise_sections, priority=400)  # before napoleon (500)
+    app.connect("autodoc-process-bases", public_bases)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

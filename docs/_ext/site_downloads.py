@@ -11,6 +11,7 @@ download buttons.
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -36,7 +37,12 @@ def notebook_for(source: Path, app: Sphinx) -> nbformat.NotebookNode:
 
 
 def percent_script(nb: nbformat.NotebookNode, title: str) -> str:
-    out = [f"# {title}", "# A customgrad tutorial. Run it as a script, or open it in Jupyter as a notebook.", ""]
+    out = [
+        f"# {title}",
+        "# A customgrad tutorial in Jupytext's percent format: run it cell by cell (Jupyter, VS Code).",
+        "# Cells tagged raises-exception fail on purpose, to show a mistake.",
+        "",
+    ]
     for cell in nb.cells:
         text = cell.source.rstrip("\n")
         if cell.cell_type == "markdown":
@@ -44,7 +50,7 @@ def percent_script(nb: nbformat.NotebookNode, title: str) -> str:
             out += [("# " + line).rstrip() for line in text.splitlines()]
         elif cell.cell_type == "code":
             tags = cell.get("metadata", {}).get("tags", [])
-            out.append("# %%" + (f" tags={tags!r}" if tags else ""))
+            out.append("# %%" + (f" tags={json.dumps(tags)}" if tags else ""))
             out += [("# " + line) if MAGIC.match(line) else line for line in text.splitlines()]
         else:
             continue

@@ -8,6 +8,10 @@
   page in each language, relative, so it works from ``file://`` as well as from a server.
 - ``_build/html/index.html`` sends a reader to the language of their browser (else English).
 - The gettext builder drops the catalogues of pages listed in ``site_untranslated``.
+- ``{glue}`` and ``{glue:text}`` work inside translated sentences.  Sphinx parses a translation
+  in a fresh document after the page's notebook is gone, where myst-nb finds no glue data; such
+  a role is turned into a reference to the page's own glue data, which myst-nb resolves when
+  writing (from ``jupyter_execute/<page>.glue.json``).  ``{glue:md}`` cannot be used in prose.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ def on_config_inited(app: Sphinx, config) -> None:
 
 
 def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    from sphinx.locale import get_translation
+
+    # The theme shows its search placeholder untranslated; _templates/theme-strings.html lists it.
+    placeholder = context.get("theme_search_bar_text")
+    if placeholder:
+        context["theme_search_bar_text"] = str(get_translation("sphinx")(placeholder))
     up = "../" * (pagename.count("/") + 1)
     target = app.builder.get_target_uri(pagename)
     current = app.config.language or "en"
@@ -112,7 +122,50 @@ def drop_untranslated(app: Sphinx) -> None:
             folder.rmdir()
 
 
+def _plain_glue(env, key: str):
+    """The page's glued text/plain value, as myst-nb renders an inline {glue} of it, or None."""
+    import re
+
+    from docutils import nodes
+    from myst_nb.ext.glue.crossref import read_glue_cache
+
+    try:
+        output = read_glue_cache(env.mystnb_config.output_folder, env.docname).get(key)
+    except Exception:
+        return None
+    if not output or set(output.get("data", {})) != {"text/plain"}:
+        return None
+    text = content = output["data"]["text/plain"]
+    if output.get("metadata", {}).get("strip_text_quotes", False) and re.match(r"^(['\"]).*\1$", text):
+        content = text[1:-1]
+    return nodes.inline(text, content, classes=["output", "text_plain"])
+
+
+def glue_in_translations() -> None:
+    from myst_nb.ext.glue import roles
+
+    for cls in (roles.PasteRoleAny, roles.PasteTextRole):
+        if getattr(cls.run, "site_i18n", False):
+            continue
+        original = cls.run
+
+        def run(self, _original=original, _any=cls is roles.PasteRoleAny):
+            settings = self.document.settings
+            if "nb_renderer" not in self.document and "::" not in self.text and hasattr(settings, "env"):
+                env = settings.env
+                node = _plain_glue(env, self.text) if _any else None
+                if node is not None:  # the same markup as in the untranslated page
+                    self.set_source_info(node)
+                    return [node], []
+                self.text = f"/{env.doc2path(env.docname, False)}::{self.text}"
+            return _original(self)
+
+        run.site_i18n = True
+        cls.run = run
+
+
 def setup(app: Sphinx):
+    glue_in_translations()
     app.add_config_value("site_untranslated", [], "env", list)
     app.add_config_value("site_language_names", {}, "html", dict)
     app.connect("config-inited", on_config_inited)

@@ -34,7 +34,7 @@ ANCHORED = {
 PUBLIC_NAMES = [
     (re.compile(r"^torch\.autograd\.function\.(Function|once_differentiable)$"), r"torch.autograd.\1"),
     (re.compile(r"^torch\.nn\.modules(\.\w+)*\.(\w+)$"), r"torch.nn.\2"),
-    (re.compile(r"^torch\.nn\.parameter\.(Parameter)$"), r"torch.nn.parameter.\1"),
+    (re.compile(r"^torch\.nn\.(parameter\.)?Parameter$"), r"torch.nn.parameter.Parameter"),
 ]
 
 

@@ -11,7 +11,7 @@ outputs are not messages, so the result is the same as from an executed build.
 The gate fails, naming each catalogue and its counts, when for any translated language
 - a page has no catalogue, or a catalogue has no page any more;
 - a source message is missing from its catalogue (English text changed: run `make translations`);
-- a message is untranslated or fuzzy;
+- a message is untranslated or fuzzy (a message that is only markup may stay empty);
 - a translation dropped or changed markup that must stay verbatim (roles, code, math).
 Set CUSTOMGRAD_ALLOW_UNTRANSLATED=1 to report without failing while a translation is in progress.
 """
@@ -34,13 +34,15 @@ DOCS = ROOT / "docs"
 LOCALE = DOCS / "locale"
 SKIP_ENV = "CUSTOMGRAD_ALLOW_UNTRANSLATED"
 
-# Markup a translation must carry over unchanged: MyST and rst roles, inline code, inline math.
+# Markup a translation must carry over unchanged: MyST and rst roles, inline code, inline math,
+# and the placeholders of interface strings.
 MARKUP = re.compile(
     r"\{[\w:.-]+\}`[^`]*`"  # {role}`target`
     r"|:[\w:.-]+:`[^`]*`"  # :role:`target`
     r"|``[^`]+``"  # ``code`` (rst)
     r"|`[^`]+`"  # `code` (MyST)
     r"|\$\$?[^$]+\$\$?"  # $math$
+    r"|%\(\w+\)s"  # %(name)s in interface strings
 )
 
 
@@ -93,8 +95,21 @@ def read(path: Path):
         return read_po(f)
 
 
+TITLED = re.compile(r"^(\{[\w:.-]+\}|:[\w:.-]+:)`.*<([^<>]+)>`$", re.S)
+
+
+def markup(text: str) -> Counter:
+    """The markup tokens of a message; a role with a title counts by its target only."""
+    return Counter(TITLED.sub(r"\1`<\2>`", token) for token in MARKUP.findall(text))
+
+
+def needs_translation(msgid: str) -> bool:
+    """False for a message that is only markup (``:doc:`/page```): it reads the same in every language."""
+    return bool(re.search(r"[^\W\d_]", MARKUP.sub("", msgid)))
+
+
 def markup_changed(msgid: str, msgstr: str) -> bool:
-    return Counter(MARKUP.findall(msgid)) != Counter(MARKUP.findall(msgstr))
+    return markup(msgid) != markup(msgstr)
 
 
 def check() -> int:
@@ -130,7 +145,7 @@ def check() -> int:
             counts = Counter(
                 new=len(source - po.keys()),
                 obsolete=len(po.keys() - source),
-                untranslated=sum(1 for i in source & po.keys() if not po[i].string),
+                untranslated=sum(1 for i in source & po.keys() if not po[i].string and needs_translation(i)),
                 fuzzy=sum(1 for i in source & po.keys() if po[i].string and po[i].fuzzy),
                 markup=sum(
                     1 for i in source & po.keys()
