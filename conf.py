@@ -148,9 +148,11 @@ html_theme_options = {
     "show_prev_next": True,
     "navigation_with_keys": False,  # the default warns when left unset
     "show_toc_level": 2,
-    "header_links_before_dropdown": 6,
+    "header_links_before_dropdown": 4,  # the core track; the rest under "More"
 }
-html_sidebars = {"index": []}  # the landing page uses the full width
+# The left sidebar holds only the section navigation, and _templates/section-nav.html renders
+# nothing where there is none, so the theme drops the sidebar there; the landing page is full width.
+html_sidebars = {"index": [], "**": ["section-nav"]}
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "  # copy doctest and shell examples without prompts
 copybutton_prompt_is_regexp = True

@@ -46,6 +46,15 @@ def public_bases(app, name, obj, options, bases: list) -> None:
     bases[:] = result
 
 
+def function_signature(app, what, name, obj, options, signature, return_annotation):
+    """A Function class is never constructed (``apply`` is the call), so show no constructor signature."""
+    import torch
+
+    if what == "class" and isinstance(obj, type) and issubclass(obj, torch.autograd.Function):
+        return "", None
+    return None
+
+
 class AutomoduleAll(SphinxDirective):
     required_arguments = 1
     has_content = False
@@ -81,4 +90,5 @@ def setup(app: Sphinx):
     app.add_directive("automodule-all", AutomoduleAll)
     app.connect("autodoc-process-docstring", normalise_sections, priority=400)  # before napoleon (500)
     app.connect("autodoc-process-bases", public_bases)
+    app.connect("autodoc-process-signature", function_signature)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -41,16 +41,25 @@ def language_name(app: Sphinx, code: str) -> str:
 
 
 def on_config_inited(app: Sphinx, config) -> None:
+    from sphinx.locale import get_translation
+
     app.tags.add("lang_" + (config.language or "en"))
+    # myst-nb's prompts for hidden cells are settings, not translatable strings (the translation
+    # may drop {type}); _templates/theme-strings.html lists them for the catalogue.
+    _ = get_translation("sphinx")
+    for name in ("nb_code_prompt_show", "nb_code_prompt_hide"):
+        value = config[name]
+        if isinstance(value, str):
+            config[name] = str(_(value))
 
 
 def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
     from sphinx.locale import get_translation
 
-    # The theme shows its search placeholder untranslated; _templates/theme-strings.html lists it.
-    placeholder = context.get("theme_search_bar_text")
-    if placeholder:
-        context["theme_search_bar_text"] = str(get_translation("sphinx")(placeholder))
+    # The theme shows these options' text untranslated; _templates/theme-strings.html lists them.
+    for option in ("theme_search_bar_text", "theme_header_dropdown_text"):
+        if context.get(option):
+            context[option] = str(get_translation("sphinx")(context[option]))
     up = "../" * (pagename.count("/") + 1)
     target = app.builder.get_target_uri(pagename)
     current = app.config.language or "en"
