@@ -1,6 +1,10 @@
 import pytest
 import torch
 
+# One intra-op thread: the tests use tiny tensors, and on a busy 2-core machine OpenMP's
+# spinning worker threads made them over ten times slower (measured on the loss tests).
+torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _seed():

@@ -1,0 +1,122 @@
+"""ELU as a custom autograd Function: a smooth negative branch whose derivative is read off the output."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._chain import chain, smallest_subnormal
+
+_INPLACE_NEGATIVE_ALPHA = (
+    "elu(inplace=True) with a negative alpha cannot be differentiated: the overwritten input "
+    "no longer tells which entries were negative. Call it with inplace=False."
+)
+
+
+def _slope_from_output(output: torch.Tensor, alpha: float) -> torch.Tensor:
+    """The derivative for ``alpha >= 0``: ``y + alpha`` where ``y <= 0``, 1 where ``y > 0``, nan at nan.
+
+    ``threshold`` keeps the entries above its threshold, so it works on ``-y``: ``-y > -tiny``
+    is exactly ``y <= 0``, even for a positive ``y`` too small to change ``y + alpha``.
+    """
+    if alpha == 1:  # the default: min(y, 0) + 1 is y + 1 for y <= 0 and 1 above, one pass fewer
+        return output.clamp(max=0).add_(1)
+    b = torch.neg(output)
+    TF.threshold(b, -smallest_subnormal(output.dtype), alpha - 1, inplace=True)  # y > 0; nan stays
+    return b.neg_().add_(alpha)  # alpha - b: y + alpha, or alpha - (alpha - 1) = 1
+
+
+def _slope_from_input(input: torch.Tensor, alpha: float) -> torch.Tensor:
+    """The derivative for ``alpha < 0`` (out of place only): ``alpha * exp(x)`` where ``x <= 0``, else 1."""
+    return torch.where(input > 0, 1.0, input.clamp(max=0).exp() * alpha)  # nan -> nan
+
+
+def _slope(ctx) -> torch.Tensor:
+    """The derivative from what ``setup_context`` kept, as a new tensor."""
+    if ctx.broken:
+        raise RuntimeError(_INPLACE_NEGATIVE_ALPHA)
+    (kept,) = ctx.saved_tensors
+    return _slope_from_output(kept, ctx.alpha) if ctx.alpha >= 0 else _slope_from_input(kept, ctx.alpha)
+
+
+@documented
+class ELUFunction(torch.autograd.Function):
+    r"""Exponential linear unit with a hand-written backward.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Saved for backward: one tensor of the input's size, as torch's built-in.
+    For :math:`\alpha \ge 0` it is the output :math:`y`: on the negative branch
+    :math:`\alpha e^x = y + \alpha`, so the derivative needs no ``exp`` at all, and
+    :math:`y \le 0` exactly where :math:`x \le 0`.
+    For :math:`\alpha < 0` the output has lost the sign of :math:`x`, so the input is kept
+    (in-place with :math:`\alpha < 0` keeps neither, and backward raises as torch's does).
+
+    The derivative is built with ``threshold`` on :math:`-y` in one temporary: no boolean mask,
+    no ``torch.where``.  At :math:`x \to -\infty` the gradient is exactly 0, with no overflow;
+    a nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
+    passes the gradient through instead, so torch itself disagrees with itself there).
+
+    Args (``apply`` is positional):
+        input (Tensor): floating point, any shape.
+        alpha (float): :math:`\alpha`, the negative saturation level.  Default ``1.0``.
+        inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        >>> y = ELUFunction.apply(x, 1.0)
+        >>> y
+        tensor([-0.6321,  0.0000,  2.0000], grad_fn=<ELUFunctionBackward>)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([0.3679, 1.0000, 1.0000])
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+              \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} = y + \alpha & x \le 0 \end{cases}
+              \qquad \text{(at } x = 0 \text{ the value } \alpha\text{, PyTorch's convention)}
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, alpha=1.0, inplace=False):
+        return TF.elu(input, alpha, inplace)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, alpha, inplace = inputs
+        if inplace:
+            ctx.mark_dirty(input)
+        ctx.alpha = alpha
+        ctx.inplace = inplace
+        ctx.broken = inplace and alpha < 0
+        kept = output if inplace or alpha >= 0 else input
+        ctx.save_for_backward(kept)
+        ctx.save_for_forward(kept)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        return chain(grad_output, _slope(ctx)), None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _alpha_tangent, _inplace_tangent):
+        d = _slope(ctx)
+        # An in-place Function must update the input's tangent in place as well.
+        return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)

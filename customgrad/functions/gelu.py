@@ -1,0 +1,131 @@
+"""GELU as a custom autograd Function: exact (erf) and tanh-approximated, one backward formula each."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._chain import chain, may_overwrite
+
+APPROXIMATIONS = ("none", "tanh")
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_HALF_LOG2E = 0.5 / math.log(2.0)
+_BETA = math.sqrt(2.0 / math.pi)  # tanh approximation: tanh(beta (x + kappa x^3))
+_KAPPA = 0.044715
+
+
+def _exact_slope(x: torch.Tensor) -> torch.Tensor:
+    r"""``Phi(x) + x phi(x)`` as a new tensor.
+
+    Without a graph to record it uses two fast kernels, ``gelu(x) / x = Phi(x)`` (no ``erf``
+    pass) and ``exp2`` for the Gaussian; both are accurate but not differentiable at 0,
+    so under ``create_graph`` or a ``torch.func`` transform it uses the plain ``erf`` formula.
+    """
+    if may_overwrite():
+        v = TF.hardshrink(x, torch.finfo(x.dtype).tiny)  # x, with 0 for subnormals (gelu loses them)
+        # 0/0 -> Phi(0) = 1/2; gelu(x) overflows just below float max, inf/x -> Phi = 1
+        cdf = TF.gelu(v).div_(v).nan_to_num_(nan=0.5, posinf=1.0)
+        gauss = v.mul_(v).mul_(-_HALF_LOG2E).exp2_()  # exp(-x^2 / 2), in v's buffer
+        return cdf.addcmul_(x, gauss, value=_INV_SQRT_2PI)
+    cdf = 0.5 * (1.0 + torch.erf(x * math.sqrt(0.5)))
+    return cdf + x * torch.exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+def _tanh_slope(x: torch.Tensor) -> torch.Tensor:
+    r"""The derivative of the tanh approximation as a new tensor.
+
+    With :math:`z = 2\beta(x + \kappa x^3)` and :math:`s = \sigma(z) = (1 + \tanh(z/2))/2`:
+    :math:`\tfrac12(1 + \tanh) = s` and :math:`1 - \tanh^2 = 4 s (1 - s)`, so the derivative is
+    :math:`s + s(1-s)\,w` with :math:`w = 2\beta x (1 + 3\kappa x^2) = 3z - 4\beta x`.
+    ``sigmoid`` is a fast kernel where ``tanh`` is not.  :math:`(1 - s)\,s w` is formed as
+    :math:`sw - s \cdot sw`; its rounding error, about :math:`\epsilon\,|w|`, only arises where
+    the derivative is close to 1 and stays far inside the comparison tolerances.
+    """
+    z = torch.mul(x, x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
+    w = z.mul(3).sub_(x, alpha=4 * _BETA)
+    s = z.sigmoid_()
+    sw = w.mul_(s)
+    if may_overwrite():
+        return s.add_(sw.addcmul_(s, sw, value=-1))  # two buffers in all
+    return s + (sw - s * sw)  # the same, in a form autograd can differentiate again
+
+
+def _slope(x: torch.Tensor, approximate: str) -> torch.Tensor:
+    return _tanh_slope(x) if approximate == "tanh" else _exact_slope(x)
+
+
+@documented
+class GELUFunction(torch.autograd.Function):
+    r"""Gaussian error linear unit with a hand-written backward, exact or tanh-approximated.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Saved for backward: the input :math:`x` only, as torch's built-in (the output alone does
+    not determine :math:`x`).  ``approximate``, a string, is kept on ``ctx``.
+
+    Numerics: :math:`x\,\varphi(x)` underflows to 0 for large :math:`|x|`, so the gradient is
+    exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.
+
+    Args (``apply`` is positional):
+        input (Tensor): floating point, any shape.
+        approximate (str): ``'none'`` (exact, with :math:`\operatorname{erf}`) or ``'tanh'``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+        >>> y = GELUFunction.apply(x, "none")
+        >>> y
+        tensor([-0.1587,  0.0000,  0.8413], grad_fn=<GELUFunctionBackward>)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([-0.0833,  0.5000,  1.0833])
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = x\,\Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}\frac{x}{\sqrt 2}\right)
+              \quad\text{or, with approximate='tanh',}\quad
+              y = \frac{x}{2}\left(1 + \tanh u\right),\; u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+              \left(\Phi(x) + x\,\varphi(x)\right),\quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
+              \quad\text{or}\quad \frac{\partial L}{\partial y}\left(\frac{1 + \tanh u}{2}
+              + \frac{x}{2}\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)\right)
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, approximate="none"):
+        return TF.gelu(input, approximate=approximate)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, approximate = inputs
+        ctx.approximate = approximate
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        (input,) = ctx.saved_tensors
+        return chain(grad_output, _slope(input, ctx.approximate)), None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _approximate_tangent):
+        (input,) = ctx.saved_tensors
+        return chain(input_tangent, _slope(input, ctx.approximate))

@@ -1,0 +1,115 @@
+"""HardSwish as a custom autograd Function: Swish with the sigmoid replaced by a clipped line."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._chain import chain
+
+
+def _slope(x: torch.Tensor) -> torch.Tensor:
+    """The derivative as a new tensor: 0 for x <= -3, x/3 + 1/2 between, 1 for x >= 3, nan at nan.
+
+    ``threshold(t, -1, v)`` replaces exactly the entries ``t <= -1``; applied to ``-x/3`` and
+    then to ``x/3 + 1/2`` it settles both ends, and ``x/3`` is exactly -1 or 1 only at the kinks.
+    """
+    t = torch.div(x, -3)
+    TF.threshold(t, -1.0, -0.5, inplace=True)  # x >= 3: t = -1/2, so the slope becomes 1
+    t = t.sub_(0.5).neg_()  # x/3 + 1/2
+    return TF.threshold(t, -0.5, 0.0, inplace=True)  # x <= -3: slope 0
+
+
+@documented
+class HardSwishFunction(torch.autograd.Function):
+    r"""HardSwish with a hand-written backward (the exercise of seed 001).
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Saved for backward: the input :math:`x` (the output is not invertible on
+    :math:`[-3, 0]`), as torch's built-in.  In place, the input is overwritten, so the
+    forward first keeps a copy of it; torch's in-place hardswish keeps the same copy.
+    A forward without ``ctx`` can hand that copy to ``setup_context`` only as an extra
+    output (PyTorch's documented pattern for intermediate results): ``apply`` returns just
+    the result, and the copy stays with the graph.
+
+    The derivative is built in one temporary with two ``threshold`` passes, no boolean mask.
+    A nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
+    gives 1 instead, so torch itself disagrees with itself there).
+
+    Args (``apply`` is positional):
+        input (Tensor): floating point, any shape.
+        inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-3.0, 0.0, 1.5, 3.0], requires_grad=True)
+        >>> y = HardSwishFunction.apply(x)
+        >>> y
+        tensor([-0.0000,  0.0000,  1.1250,  3.0000], grad_fn=<HardSwishFunctionBackward>)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([0.0000, 0.5000, 1.0000, 1.0000])
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = x \cdot \frac{\operatorname{ReLU6}(x + 3)}{6}
+              = \begin{cases} 0 & x \le -3 \\ x (x + 3) / 6 & -3 < x < 3 \\ x & x \ge 3 \end{cases}
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+              \begin{cases} 0 & x \le -3 \\ x/3 + 1/2 & -3 < x < 3 \\ 1 & x \ge 3 \end{cases}
+              \qquad \text{(at } x = \pm 3 \text{ the outer value, PyTorch's convention)}
+    """
+
+    generate_vmap_rule = True
+
+    @classmethod
+    def apply(cls, input, inplace=False):
+        """Run the Function; in place, drop the saved copy of the input from what is returned."""
+        # Function.apply called explicitly, not through super(): torch.compile cannot trace super() here.
+        result = torch.autograd.Function.apply.__func__(cls, input, inplace)
+        return result[0] if inplace else result
+
+    @staticmethod
+    def forward(input, inplace=False):
+        if inplace:
+            original = input.clone()
+            return TF.hardswish(input, inplace=True), original
+        return TF.hardswish(input)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, inplace = inputs
+        ctx.inplace = inplace
+        if inplace:
+            _, original = output
+            ctx.mark_dirty(input)
+            ctx.mark_non_differentiable(original)
+            ctx.set_materialize_grads(False)
+            input = original
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output, _grad_original=None):
+        if not ctx.needs_input_grad[0] or grad_output is None:
+            return None, None
+        (input,) = ctx.saved_tensors
+        return chain(grad_output, _slope(input)), None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _inplace_tangent):
+        (input,) = ctx.saved_tensors
+        if ctx.inplace:  # an in-place Function updates the input's tangent in place as well
+            return input_tangent.mul_(_slope(input)), None
+        return chain(input_tangent, _slope(input))

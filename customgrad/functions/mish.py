@@ -1,0 +1,116 @@
+"""Mish, :math:`x \\tanh(\\operatorname{softplus}(x))`, with a backward that cannot overflow.
+
+The textbook derivative :math:`e^{x}\\omega / \\delta^{2}` (with :math:`\\omega` and :math:`\\delta`
+polynomials in :math:`e^{x}` up to :math:`e^{3x}`) is exact on paper and overflows in float32
+from :math:`x \\approx 30`: :math:`e^{3x}` is already infinite, and infinity over infinity is NaN.
+Writing every term through :math:`\\sigma(x) \\in [0, 1]` instead keeps all intermediates bounded.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._inplace import input_values, output_tangent, run_keeping_original
+
+
+def mish_grad(grad, input, fast):
+    r"""``grad * mish'(input)`` through :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma`.
+
+    Since :math:`e^{\operatorname{softplus}(x)} = 1 + e^{x} = 1/r`, with :math:`u = 1 + r^2` and
+    :math:`q = r/u`: :math:`t = \tanh(\operatorname{softplus}(x)) = (1 - r^2)/u = \sigma(1 + r)/u
+    = \sigma(1/u + q)` and :math:`1 - t^2 = 4q^2`, so
+    :math:`\operatorname{mish}'(x) = t + x\sigma(1 - t^2) = \sigma\,(1/u + q + 4xq^2)`.
+    Here :math:`u \in [1, 2]` and :math:`q \in [0, 1/2]`, and :math:`x` only ever multiplies
+    :math:`q^2` (zero where :math:`x` is huge and positive) before :math:`\sigma` (zero where
+    :math:`x` is huge and negative) can cancel it, so no step overflows for a finite :math:`x`.
+    With ``fast=True`` (a plain backward, nothing recording it) the steps run in place on
+    three fresh buffers; otherwise out of place, so autograd can differentiate them.
+    """
+    sigma = torch.sigmoid(input)
+    one = torch.ones((), dtype=sigma.dtype)
+    if not fast:  # the same operations as below, in the same order, out of place
+        r = 1 - sigma
+        inv_u = torch.addcmul(one, r, r).reciprocal()
+        q = r * inv_u
+        return grad * sigma * torch.add(inv_u + q, q.square() * input, alpha=4)
+    out = grad * sigma  # the result buffer: grad * sigma, times the bracket at the end
+    r = sigma.neg_().add_(1)
+    bracket = torch.addcmul(one, r, r).reciprocal_()  # 1/u
+    q = r.mul_(bracket)  # r/u
+    bracket.add_(q).add_(q.square_().mul_(input), alpha=4)  # 1/u + q + 4 x q^2
+    return out.mul_(bracket)
+
+
+@documented
+class MishFunction(torch.autograd.Function):
+    r"""Mish with a hand-written, overflow-free backward.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    where :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma = \sigma(-x)`.
+    This is the textbook :math:`\tanh(s) + x\,\sigma(x)\,(1 - \tanh^2(s))`, :math:`s = \operatorname{softplus}(x)`,
+    rewritten through :math:`e^{s} = 1/r`: every intermediate stays in :math:`[0, 2]`, so it is
+    finite for all finite :math:`x` and gives NaN at :math:`\pm\infty` and NaN, as torch does.
+    A plain backward evaluates it in place on three fresh buffers; when autograd records the
+    backward (``create_graph=True``) the same operations run out of place (see :func:`mish_grad`).
+
+    Saved for backward: the input :math:`x` only (torch's ``mish`` saves the same).
+    With ``inplace=True``, as in :class:`SwishFunction`, it saves a copy of the input
+    taken before forward overwrites it (torch's ``mish_`` keeps the same copy).
+
+    Args (``apply`` is positional):
+        input (Tensor): any shape, a floating-point dtype (torch refuses integers).
+        inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-1e4, 0.0, 1e4], requires_grad=True)
+        >>> MishFunction.apply(x).sum().backward()
+        >>> torch.allclose(x.grad, torch.tensor([0.0, 0.6, 1.0]))
+        True
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = x \tanh\bigl(\operatorname{softplus}(x)\bigr) = x \tanh\bigl(\ln(1 + e^{x})\bigr)
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+              \left( \frac{\sigma\,(1 + r)}{1 + r^2}
+              + x\,\sigma \left(\frac{2r}{1 + r^2}\right)^{2} \right)
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, inplace=False):
+        return run_keeping_original(TF.mish, input, inplace)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input = input_values(ctx, inputs, output)
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        (input,) = ctx.saved_tensors
+        fast = not torch.is_grad_enabled()  # True unless create_graph=True
+        return mish_grad(grad_output, input, fast), None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _inplace_tangent):
+        (input,) = ctx.saved_tensors
+        tangent = mish_grad(input_tangent, input, fast=False)
+        return output_tangent(ctx, input_tangent, tangent)

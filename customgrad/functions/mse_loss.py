@@ -1,0 +1,146 @@
+"""Mean squared error as a custom autograd Function, with torch's broadcasting and reductions."""
+
+from __future__ import annotations
+
+import torch
+
+from .._docs import documented
+from ._reduction import check_reduction
+
+
+def check_mse_dtypes(input: torch.Tensor, target: torch.Tensor) -> None:
+    """torch's ``mse_loss`` kernel exists for real floating types only (after type promotion)."""
+    dtype = torch.result_type(input, target)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"mse_loss(): not implemented for {dtype}; expected floating-point input or target")
+
+
+@documented
+class MSELossFunction(torch.autograd.Function):
+    r"""Mean squared error between ``input`` and ``target``, with a hand-written backward.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    ``input`` and ``target`` broadcast against each other, as in torch (whose ``mse_loss`` warns
+    when their sizes differ: :func:`customgrad.functional.mse_loss` warns the same way), and each
+    gradient is summed back to its own tensor's shape.
+    :math:`N` is the number of elements after broadcasting; with ``weight``, ``'mean'`` divides by
+    :math:`\sum w` instead, as torch's weighted ``mse_loss`` does.
+
+    Saved for backward: ``input`` and ``target`` (and ``weight`` if given), the tensors the
+    caller holds anyway, as torch does.
+    The difference :math:`d` is recomputed in backward rather than saved: a saved :math:`d` would be
+    a new tensor without a graph, so a second derivative could not see that it depends on
+    ``input`` and ``target``.
+
+    Args (``apply`` is positional):
+        input (Tensor): any shape, floating point.
+        target (Tensor): broadcastable with ``input``; also gets a gradient if it requires one.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        weight (Tensor, optional): per-element weights, the same size as ``input``.  Default ``None``.
+
+    Shape:
+        Output: a scalar, or with ``'none'`` the broadcast shape of ``input`` and ``target``.
+
+    Example:
+        >>> x = torch.tensor([1.0, 2.0, 4.0], requires_grad=True)
+        >>> t = torch.tensor([1.0, 0.0, 1.0])
+        >>> loss = MSELossFunction.apply(x, t, "mean")
+        >>> loss
+        tensor(4.3333, grad_fn=<MSELossFunctionBackward>)
+        >>> loss.backward()
+        >>> x.grad
+        tensor([0.0000, 1.3333, 2.0000])
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: d = x - t, \qquad
+              \ell = \begin{cases} w\, d^2 & \text{'none'} \\ \sum w\, d^2 & \text{'sum'} \\
+              \frac{1}{N} \sum d^2 \ \text{ or } \ \frac{\sum w\, d^2}{\sum w} & \text{'mean'} \end{cases}
+              \qquad (w = 1 \text{ without weight})
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = 2\, w\, d\, s, \qquad
+              \frac{\partial L}{\partial t} = -2\, w\, d\, s, \qquad
+              s = \begin{cases} \partial L / \partial \ell & \text{'none', 'sum'} \\
+              \frac{1}{N}\,\partial L / \partial \ell \ \text{ or } \
+              \frac{1}{\sum w}\,\partial L / \partial \ell & \text{'mean'} \end{cases}
+
+    .. math:: \frac{\partial L}{\partial w} = s\, d^2
+              \quad \Big(\text{weighted 'mean': } s\,(d^2 - \ell)\Big)
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, target, reduction="mean", weight=None):
+        reduction = check_reduction(reduction)
+        check_mse_dtypes(input, target)
+        loss = (input - target).square()
+        if weight is None:
+            return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+        loss = loss * weight
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.sum() / weight.sum()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, target, reduction, weight = inputs + (None, None, "mean", None)[len(inputs):]
+        ctx.num_inputs = len(inputs)
+        ctx.reduction = check_reduction(reduction, warn=False)
+        ctx.save_for_backward(input, target, weight)
+        ctx.save_for_forward(input, target, weight)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target, weight = ctx.saved_tensors
+        needs_input, needs_target, _, needs_weight = (*ctx.needs_input_grad, False, False)[:4]
+        diff = input - target
+        scale = grad_output
+        if ctx.reduction == "mean":
+            scale = scale / (diff.numel() if weight is None else weight.sum())
+        grad_input = grad_target = grad_weight = None
+        if needs_input or needs_target:
+            grad_diff = 2 * diff * scale if weight is None else 2 * diff * weight * scale
+            if needs_input:
+                grad_input = grad_diff.sum_to_size(input.shape).to(input.dtype)
+            if needs_target:
+                grad_target = (-grad_diff).sum_to_size(target.shape).to(target.dtype)
+        if needs_weight:
+            square = diff.square()
+            if ctx.reduction == "mean":
+                square = square - (square * weight).sum() / weight.sum()
+            grad_weight = (square * scale).sum_to_size(weight.shape).to(weight.dtype)
+        return (grad_input, grad_target, None, grad_weight)[: ctx.num_inputs]
+
+    @staticmethod
+    def jvp(ctx, input_tangent, target_tangent, _reduction_tangent=None, weight_tangent=None):
+        input, target, weight = ctx.saved_tensors
+        diff = input - target
+        diff_tangent = 0
+        if input_tangent is not None:
+            diff_tangent = diff_tangent + input_tangent
+        if target_tangent is not None:
+            diff_tangent = diff_tangent - target_tangent
+        tangent = 2 * diff * diff_tangent
+        if weight is None:
+            if ctx.reduction == "none":
+                return tangent.expand(diff.shape)
+            return tangent.sum() if ctx.reduction == "sum" else tangent.sum() / diff.numel()
+        square = diff.square()
+        tangent = tangent * weight
+        if weight_tangent is not None:
+            tangent = tangent + square * weight_tangent
+        if ctx.reduction == "none":
+            return tangent.expand(diff.shape)
+        if ctx.reduction == "sum":
+            return tangent.sum()
+        total = weight.sum()
+        loss = (square * weight).sum() / total
+        weight_total_tangent = 0 if weight_tangent is None else weight_tangent.sum()
+        return (tangent.sum() - loss * weight_total_tangent) / total

@@ -1,0 +1,100 @@
+"""Softplus as a custom autograd Function: a smooth ReLU whose derivative is the sigmoid."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as TF
+
+from .._docs import documented
+from ._chain import chain, float_below
+
+
+def _slope(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
+    r"""The derivative as a new tensor: :math:`\sigma(\beta x)`, or 1 where :math:`\beta x > \text{threshold}`.
+
+    :math:`u = -\beta x` is set to :math:`-\infty` where :math:`u < -\text{threshold}` (one
+    ``threshold`` pass, exact at the switch), and :math:`\sigma(-u)` is then 1 there.
+    Where :math:`\sigma(\text{threshold})` already rounds to 1 in the input's dtype (float32
+    with the default threshold 20), that pass changes nothing and is skipped.
+    ``sigmoid`` never overflows: 0 at :math:`-\infty`, 1 at :math:`+\infty`, nan stays nan.
+    """
+    if threshold >= math.log(4 / torch.finfo(x.dtype).eps):  # exp(-threshold) <= eps / 4
+        return torch.sigmoid(x) if beta == 1 else torch.mul(x, beta).sigmoid_()
+    u = torch.mul(x, -beta)
+    TF.threshold(u, float_below(-threshold, x.dtype), float("-inf"), inplace=True)
+    return u.neg_().sigmoid_()
+
+
+@documented
+class SoftplusFunction(torch.autograd.Function):
+    r"""Softplus with a hand-written backward, linear above ``threshold`` as torch's.
+
+    Forward:
+
+    {forward_math}
+
+    Backward:
+
+    {backward_math}
+
+    Saved for backward: the input :math:`x` only, as torch's built-in; ``beta`` and
+    ``threshold``, numbers, are kept on ``ctx``.
+
+    Numerics: the derivative is ``sigmoid(beta * x)``, which is stable at :math:`\pm\infty`;
+    torch's own kernel computes :math:`e^{\beta x} / (e^{\beta x} + 1)`, which gives nan once
+    :math:`e^{\beta x}` overflows (float32 with a ``threshold`` above about 88).  Here it gives 1.
+
+    Args (``apply`` is positional):
+        input (Tensor): floating point, any shape.
+        beta (float): :math:`\beta`.  Default ``1.0``.
+        threshold (float): above :math:`\beta x > \text{threshold}` the function is :math:`x`.  Default ``20.0``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`, the same shape.
+
+    Example:
+        >>> x = torch.tensor([-2.0, 0.0, 100.0], requires_grad=True)
+        >>> y = SoftplusFunction.apply(x, 1.0, 20.0)
+        >>> y
+        tensor([  0.1269,   0.6931, 100.0000], grad_fn=<SoftplusFunctionBackward>)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([0.1192, 0.5000, 1.0000])
+    """
+
+    FORWARD_MATH = r"""
+    .. math:: y = \begin{cases} \frac{1}{\beta}\log\left(1 + e^{\beta x}\right) & \beta x \le \text{threshold} \\
+              x & \beta x > \text{threshold} \end{cases}
+    """
+    BACKWARD_MATH = r"""
+    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+              \begin{cases} \sigma(\beta x) = \frac{1}{1 + e^{-\beta x}} & \beta x \le \text{threshold} \\
+              1 & \beta x > \text{threshold} \end{cases}
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, beta=1.0, threshold=20.0):
+        return TF.softplus(input, beta, threshold)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, beta, threshold = inputs
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(input)
+        ctx.save_for_forward(input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        (input,) = ctx.saved_tensors
+        return chain(grad_output, _slope(input, ctx.beta, ctx.threshold)), None, None
+
+    @staticmethod
+    def jvp(ctx, input_tangent, _beta_tangent, _threshold_tangent):
+        (input,) = ctx.saved_tensors
+        return chain(input_tangent, _slope(input, ctx.beta, ctx.threshold))
