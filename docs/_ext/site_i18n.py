@@ -54,12 +54,6 @@ def on_config_inited(app: Sphinx, config) -> None:
 
 
 def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    from sphinx.locale import get_translation
-
-    # The theme shows these options' text untranslated; _templates/theme-strings.html lists them.
-    for option in ("theme_search_bar_text", "theme_header_dropdown_text"):
-        if context.get(option):
-            context[option] = str(get_translation("sphinx")(context[option]))
     up = "../" * (pagename.count("/") + 1)
     target = app.builder.get_target_uri(pagename)
     current = app.config.language or "en"
