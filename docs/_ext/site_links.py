@@ -3,10 +3,15 @@
 intersphinx would need the network at build time; PyTorch's pages follow a fixed pattern, so a
 reference such as :class:`torch.nn.ReLU` becomes a link to ``generated/torch.nn.ReLU.html``.
 Only references that Sphinx could not resolve inside this site reach this handler.
+
+A reference to a real customgrad object that the API reference does not list (a module's helper,
+such as ``mish_grad`` named in ``MishFunction``'s docstring) is shown as code without a link.
+A name that does not exist still fails the build: that is a typo or a stale docstring.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from docutils import nodes
@@ -50,11 +55,41 @@ def pytorch_url(target: str) -> str | None:
     return BASE + f"generated/{target}.html"
 
 
+def _lookup(name: str):
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+        return obj
+    return None
+
+
+def exists_in_library(target: str, module: str | None, cls: str | None = None) -> bool:
+    """Whether ``target`` names a customgrad object: absolutely, from ``module``, or from the
+    module that defines the documented class ``cls`` (its docstring's own module)."""
+    candidates = [target]
+    if module:
+        candidates.append(f"{module}.{target}")
+        owner = _lookup(f"{module}.{cls}") if cls else None
+        if getattr(owner, "__module__", None):
+            candidates.append(f"{owner.__module__}.{target}")
+    for name in candidates:
+        if name.startswith("customgrad") and _lookup(name) is not None:
+            return True
+    return False
+
+
 def on_missing_reference(app: Sphinx, env, node, contnode):
     if node.get("refdomain") != "py":
         return None
     url = pytorch_url(node.get("reftarget", ""))
     if url is None:
+        if exists_in_library(node.get("reftarget", ""), node.get("py:module"), node.get("py:class")):
+            return contnode  # real but undocumented: code, no link, no warning
         return None
     ref = nodes.reference("", "", internal=False, refuri=url, reftitle=node["reftarget"])
     ref += contnode
