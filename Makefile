@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
 
-.PHONY: venv test html serve bench clean
+.PHONY: venv test html serve bench clean translations
 
 venv: $(READY)
 
@@ -17,21 +17,53 @@ $(READY): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -e .
 	touch $@
 
-# Every test and every doctest in the library.
+# Every test and every doctest in the library, then the translation gate (see README).
 test: $(READY)
 	$(PY) -m pytest
+	$(PY) docs/_ext/translations.py check
 
-html: $(READY)
-	@echo "The site is not built yet: it lands with the site issue."
+# --- the site -------------------------------------------------------------------------------
+# Languages: English plus every docs/locale/<lang>/LC_MESSAGES (add one: see `translations`).
+# English is built first: it executes the notebooks and the gallery; the others reuse both.
+LANGUAGES    := en $(filter-out en,$(patsubst docs/locale/%/LC_MESSAGES,%,$(wildcard docs/locale/*/LC_MESSAGES)))
+TRANSLATIONS  = $(filter-out en,$(LANGUAGES) $(ADD_LANGUAGE))
+# Nitpicky, every warning an error, but report them all before failing.
+SPHINXOPTS   ?= -n -W --keep-going
+SPHINXBUILD   = $(VENV)/bin/sphinx-build
+KATEX        := node_modules/katex/dist/katex.min.js
+PORT         ?= 8000
+
+# KaTeX for prerendered math, pinned with its checksum in package-lock.json.
+$(KATEX): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# _build/html/<lang>/ for each language, and _build/html/index.html picking one.
+html: $(READY) $(KATEX)
+	@set -e; for lang in $(LANGUAGES); do \
+	  echo "=== building the site in $$lang: _build/html/$$lang/"; \
+	  $(SPHINXBUILD) $(SPHINXOPTS) -c . docs _build/html/$$lang -D language=$$lang; \
+	done
 
 serve:
-	@echo "Nothing to serve yet."
+	@test -f _build/html/index.html || { echo "Nothing to serve: run make html first."; exit 1; }
+	@echo "Serving _build/html on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# After editing English text: refresh every language's catalogues (docs/locale/<lang>/LC_MESSAGES),
+# then translate what is new or marked fuzzy.  `make translations ADD_LANGUAGE=ja` starts a language.
+translations: $(READY)
+	$(PY) docs/_ext/translations.py pot _build/gettext
+	$(VENV)/bin/sphinx-intl update -p _build/gettext -d docs/locale $(addprefix -l ,$(TRANSLATIONS))
+	$(PY) docs/_ext/translations.py prune _build/gettext
 
 # The full benchmark sweep (1e3..1e7 elements, float32; CUDA when available, else CPU, one thread):
 # _build/bench/bench.txt and bench.json, with PASS/MISS per target.  A few minutes on 2 cores.
 bench: $(READY)
 	$(PY) -m customgrad.bench --out _build/bench
 
+# Everything generated: builds, execution caches, generated gallery and API pages, compiled catalogues.
 clean:
-	rm -rf _build jupyter_execute docs/auto_gallery docs/api/generated .pytest_cache
-	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+	rm -rf _build jupyter_execute docs/jupyter_execute docs/auto_gallery docs/api/generated .pytest_cache
+	find docs/locale -name '*.mo' -delete 2>/dev/null || true
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -not -path './node_modules/*' -exec rm -rf {} +

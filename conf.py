@@ -1,0 +1,173 @@
+"""Sphinx configuration for the customgrad site, shared by every language.
+
+Build one language with ``sphinx-build -c . docs _build/html/<lang> -D language=<lang>``;
+``make html`` builds them all (see the Makefile).  Sources live in ``docs/``, gallery scripts
+in ``gallery/``, local extensions in ``docs/_ext/``.  Every value that differs from Sphinx's
+default says why in one line.  Paths in ``exclude_patterns``, ``locale_dirs`` and the gallery
+settings are relative to ``docs/``; the rest are absolute.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DOCS = ROOT / "docs"
+EXT = DOCS / "_ext"
+
+# ----------------------------------------------------------------------------- paths
+# This checkout's library comes first, for autodoc here and for every Jupyter kernel (kernels
+# inherit PYTHONPATH and run with cwd = the page's folder, where an editable install of another
+# checkout would otherwise win).  docs/_ext holds the extensions and the figure helper pages import.
+sys.path[:0] = [str(ROOT), str(EXT)]
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT), str(EXT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
+# Figures are rendered off-screen in kernels and gallery scripts alike.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+# ----------------------------------------------------------------------------- project
+project = "customgrad"
+author = "the customgrad authors"
+copyright = "the customgrad authors"  # no year: a rebuild must not change every page
+release = version = "0.1.0"
+language = "en"  # the default; the Makefile passes -D language=zh_CN for the Chinese build
+
+extensions = [
+    "sphinx.ext.autodoc",  # API reference from the docstrings
+    "sphinx.ext.autosummary",  # the summary table on top of each API page
+    "sphinx.ext.napoleon",  # docstrings use Google-style "Args:" / "Example:" sections
+    "myst_nb",  # MyST text notebooks (.md), executed at build time
+    "sphinx_gallery.gen_gallery",  # gallery/*.py scripts, executed at build time
+    "sphinx_copybutton",  # a copy button on every code block
+    "sphinxcontrib.katex",  # math prerendered to HTML at build time: no CDN, no JavaScript
+    # Local extensions (docs/_ext/), one job each:
+    "site_exec",  # execution cache keyed by the library, gallery invalidation, the execution stamp
+    "site_katex",  # KaTeX from npm, served from _static; a malformed formula fails the build
+    "site_api",  # {automodule-all}: the API reference follows each module's __all__
+    "site_links",  # torch.* references become plain links to PyTorch's docs (no intersphinx: offline)
+    "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
+    "site_downloads",  # each notebook page downloadable as .ipynb and .py
+    "site_theme",  # no empty left sidebar; theme options' text translated
+]
+
+# ----------------------------------------------------------------------------- sources
+root_doc = "index"
+exclude_patterns = [
+    "_ext",  # Python, not pages
+    "_static",
+    "locale",  # translation catalogues
+    "auto_gallery/**.ipynb",  # sphinx-gallery's notebook copies would be executed a second time
+    "**.ipynb_checkpoints",
+]
+templates_path = [str(ROOT / "_templates")]  # absolute: the gettext builder resolves it from docs/
+nitpicky = True  # every cross-reference must resolve (-n); torch.* is handled by site_links
+suppress_warnings = [
+    "mystnb.unknown_mime_type",  # e.g. application/vnd.jupyter.widget-view+json beside a text twin
+]
+
+# ----------------------------------------------------------------------------- MyST + myst-nb
+myst_enable_extensions = [
+    "dollarmath",  # $...$ and $$...$$ in prose
+    "amsmath",  # \begin{align} ... blocks
+    "colon_fence",  # ::: fences, so directives can hold MyST content
+    "deflist",  # term / definition lists (glossary, ctx timeline)
+]
+myst_heading_anchors = 3  # [text](#heading-slug) links to headings up to level 3
+
+nb_execution_mode = "cache"  # run each notebook once per library version; site_exec sets the path
+nb_execution_timeout = 300  # seconds per cell: benchmarks on 2 shared cores can be slow
+nb_execution_raise_on_error = False  # a failing cell becomes a warning naming the page (-W fails it)
+nb_execution_show_tb = True  # ... and the log carries the cell's traceback
+nb_merge_streams = True  # stdout/stderr in one block: stable outputs across runs
+nb_ipywidgets_js = {}  # its default loads require.js and widgets from a CDN
+nb_mime_priority_overrides = [
+    ("html", "application/vnd.jupyter.widget-view+json", None),  # no widget JS on the site
+]
+
+# ----------------------------------------------------------------------------- sphinx-gallery
+sphinx_gallery_conf = {
+    "examples_dirs": "../gallery",  # relative to docs/
+    "gallery_dirs": "auto_gallery",  # generated inside docs/, never committed
+    "filename_pattern": r"/plot_",  # every plot_*.py is executed
+    "ignore_pattern": r"^(?!plot_)",  # other .py files are helper modules the scripts import
+    "within_subsection_order": "FileNameSortKey",  # numbered file names give the order
+    "reset_modules": ("matplotlib", "site_exec.record_gallery_run"),  # and stamp each run
+    "min_reported_time": 10**9,  # never print "Total running time": it changes every build (and every .po)
+    "write_computation_times": False,  # the timing page changes every build
+    "show_signature": False,  # no "Generated by" line to translate
+    "show_memory": False,
+    "download_all_examples": True,
+    "remove_config_comments": True,  # "# sphinx_gallery_..." comments are build settings, not content
+    "abort_on_example_error": False,  # run every script, then fail the build listing all failures
+    "matplotlib_animations": False,
+    "image_srcset": [],
+    "default_thumb_file": None,
+}
+
+# ----------------------------------------------------------------------------- autodoc
+autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"  # types next to each argument, signatures stay short
+autodoc_default_options = {"members": False}  # site_api lists exactly the names in __all__
+autosummary_generate = False  # one page per module, no stub files
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_custom_sections = ["Shape"]  # torch's docstring section, rendered like "Example"
+napoleon_preprocess_types = True
+# "input (Tensor)" links to PyTorch's Tensor; the same for the other torch types docstrings name.
+napoleon_type_aliases = {
+    "Tensor": "torch.Tensor",
+    "Parameter": "torch.nn.Parameter",
+    "Module": "torch.nn.Module",
+    "dtype": "torch.dtype",
+    "device": "torch.device",
+}
+napoleon_use_rtype = False
+add_module_names = False  # "relu(input)" rather than "customgrad.functional.relu(input)" in headings
+
+# ----------------------------------------------------------------------------- math (offline)
+katex_prerender = True  # HTML rendered by node at build time; pages need no script to show math
+# katex_js_path / katex_css_path and throwOnError are set by site_katex (npm's pinned KaTeX).
+
+# ----------------------------------------------------------------------------- HTML
+html_theme = "pydata_sphinx_theme"  # what PyTorch's docs use; translates its own interface
+html_title = "customgrad"
+html_static_path = [str(DOCS / "_static")]
+html_css_files = ["customgrad.css"]
+html_last_updated_fmt = None  # the execution stamp says when a page was computed
+html_show_sourcelink = False  # the downloads box offers the page as a notebook and a script
+html_copy_source = False
+html_theme_options = {
+    "navbar_end": ["lang-switcher", "theme-switcher"],  # language switcher on every page
+    "secondary_sidebar_items": ["page-toc", "page-downloads"],
+    "article_footer_items": ["exec-stamp"],  # torch version, device, date executed
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "show_prev_next": True,
+    "navigation_with_keys": False,  # the default warns when left unset
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 4,  # the core track; the rest under "More"
+}
+# The left sidebar holds only the section navigation, and _templates/section-nav.html renders
+# nothing where there is none, so the theme drops the sidebar there; the landing page is full width.
+html_sidebars = {"index": [], "**": ["section-nav"]}
+
+copybutton_prompt_text = r">>> |\.\.\. |\$ "  # copy doctest and shell examples without prompts
+copybutton_prompt_is_regexp = True
+copybutton_exclude = ".linenos, .gp, .go"
+
+# ----------------------------------------------------------------------------- languages
+locale_dirs = ["locale/"]  # docs/locale/<lang>/LC_MESSAGES/*.po, made by `make translations`
+gettext_compact = False  # one catalogue per page: translators and the gate work page by page
+gettext_location = False  # no file:line comments: they churn with every edit of the source
+gettext_uuid = False
+# Pages whose text is generated from code stay in English in every language (site_i18n drops
+# their catalogues): the API reference comes from the docstrings.
+site_untranslated = ["api/*"]
+# How each language names itself in the switcher (babel's name is used for others).
+site_language_names = {"en": "English", "zh_CN": "简体中文"}
+# Chinese search: Sphinx splits words with jieba; the glossary's terms stay whole.
+html_search_options = {"dict": str(DOCS / "locale" / "zh_CN" / "jieba_userdict.txt")}

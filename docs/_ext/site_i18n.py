@@ -1,0 +1,177 @@
+"""Languages: one source tree, one output folder per language (``_build/html/<lang>/``).
+
+- The site's languages are English plus every ``docs/locale/<lang>/LC_MESSAGES`` folder, the
+  same rule the Makefile uses, so adding a language is ``make translations ADD_LANGUAGE=<lang>``.
+- A Sphinx tag ``lang_<language>`` (``lang_en``, ``lang_zh_CN``) is set for ``{only}`` blocks,
+  e.g. a figure with Chinese labels shown on Chinese pages only.
+- Every page gets ``site_languages`` for ``_templates/lang-switcher.html``: a link to the same
+  page in each language, relative, so it works from ``file://`` as well as from a server.
+- ``_build/html/index.html`` sends a reader to the language of their browser (else English).
+- The gettext builder drops the catalogues of pages listed in ``site_untranslated``.
+- ``{glue}`` and ``{glue:text}`` work inside translated sentences.  Sphinx parses a translation
+  in a fresh document after the page's notebook is gone, where myst-nb finds no glue data; such
+  a role is turned into a reference to the page's own glue data, which myst-nb resolves when
+  writing (from ``jupyter_execute/<page>.glue.json``).  ``{glue:md}`` cannot be used in prose.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+def site_languages(srcdir: Path) -> list[str]:
+    locale = srcdir / "locale"
+    found = sorted(p.parent.name for p in locale.glob("*/LC_MESSAGES") if p.is_dir()) if locale.is_dir() else []
+    return ["en"] + [code for code in found if code != "en"]
+
+
+def language_name(app: Sphinx, code: str) -> str:
+    if code in app.config.site_language_names:
+        return app.config.site_language_names[code]
+    from babel import Locale
+
+    return Locale.parse(code).get_display_name(code)
+
+
+def on_config_inited(app: Sphinx, config) -> None:
+    from sphinx.locale import get_translation
+
+    app.tags.add("lang_" + (config.language or "en"))
+    # myst-nb's prompts for hidden cells are settings, not translatable strings (the translation
+    # may drop {type}); _templates/theme-strings.html lists them for the catalogue.
+    _ = get_translation("sphinx")
+    for name in ("nb_code_prompt_show", "nb_code_prompt_hide"):
+        value = config[name]
+        if isinstance(value, str):
+            config[name] = str(_(value))
+
+
+def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    up = "../" * (pagename.count("/") + 1)
+    target = app.builder.get_target_uri(pagename)
+    current = app.config.language or "en"
+    context["site_languages"] = [
+        {
+            "code": code,
+            "name": language_name(app, code),
+            "url": f"{up}{code}/{target}",
+            "current": code == current,
+        }
+        for code in site_languages(Path(app.srcdir))
+    ]
+
+
+REDIRECT = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{project}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script>
+// Send the reader to the site in the first of their browser's languages that we have.
+(function () {{
+  var have = {languages};
+  var wanted = navigator.languages || [navigator.language || "en"];
+  var pick = "en";
+  search: for (var i = 0; i < wanted.length; i++) {{
+    var w = String(wanted[i]).toLowerCase().replace("-", "_");
+    for (var j = 0; j < have.length; j++) {{
+      var h = have[j].toLowerCase();
+      if (w === h || w.split("_")[0] === h.split("_")[0]) {{ pick = have[j]; break search; }}
+    }}
+  }}
+  window.location.replace(pick + "/index.html");
+}})();
+</script>
+<noscript><meta http-equiv="refresh" content="0; url=en/index.html"></noscript>
+</head>
+<body>
+<p>{links}</p>
+</body>
+</html>
+"""
+
+
+def on_build_finished(app: Sphinx, exception) -> None:
+    if exception is not None:
+        return
+    if app.builder.name == "gettext":
+        drop_untranslated(app)
+        return
+    outdir = Path(app.outdir)
+    if app.builder.format != "html" or outdir.name != (app.config.language or "en"):
+        return
+    codes = site_languages(Path(app.srcdir))
+    links = " &middot; ".join(f'<a href="{c}/index.html">{language_name(app, c)}</a>' for c in codes)
+    html = REDIRECT.format(project=app.config.project, languages=json.dumps(codes), links=links)
+    (outdir.parent / "index.html").write_text(html, encoding="utf-8")
+
+
+def drop_untranslated(app: Sphinx) -> None:
+    outdir = Path(app.outdir)
+    for pot in sorted(outdir.rglob("*.pot")):
+        docname = pot.relative_to(outdir).with_suffix("").as_posix()
+        if any(fnmatch.fnmatch(docname, pattern) for pattern in app.config.site_untranslated):
+            pot.unlink()
+    for folder in sorted((p for p in outdir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _plain_glue(env, key: str):
+    """The page's glued text/plain value, as myst-nb renders an inline {glue} of it, or None."""
+    import re
+
+    from docutils import nodes
+    from myst_nb.ext.glue.crossref import read_glue_cache
+
+    try:
+        output = read_glue_cache(env.mystnb_config.output_folder, env.docname).get(key)
+    except Exception:
+        return None
+    if not output or set(output.get("data", {})) != {"text/plain"}:
+        return None
+    text = content = output["data"]["text/plain"]
+    if output.get("metadata", {}).get("strip_text_quotes", False) and re.match(r"^(['\"]).*\1$", text):
+        content = text[1:-1]
+    return nodes.inline(text, content, classes=["output", "text_plain"])
+
+
+def glue_in_translations() -> None:
+    from myst_nb.ext.glue import roles
+
+    for cls in (roles.PasteRoleAny, roles.PasteTextRole):
+        if getattr(cls.run, "site_i18n", False):
+            continue
+        original = cls.run
+
+        def run(self, _original=original, _any=cls is roles.PasteRoleAny):
+            settings = self.document.settings
+            if "nb_renderer" not in self.document and "::" not in self.text and hasattr(settings, "env"):
+                env = settings.env
+                node = _plain_glue(env, self.text) if _any else None
+                if node is not None:  # the same markup as in the untranslated page
+                    self.set_source_info(node)
+                    return [node], []
+                self.text = f"/{env.doc2path(env.docname, False)}::{self.text}"
+            return _original(self)
+
+        run.site_i18n = True
+        cls.run = run
+
+
+def setup(app: Sphinx):
+    glue_in_translations()
+    app.add_config_value("site_untranslated", [], "env", list)
+    app.add_config_value("site_language_names", {}, "html", dict)
+    app.connect("config-inited", on_config_inited)
+    app.connect("html-page-context", on_html_page_context)
+    app.connect("build-finished", on_build_finished)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
