@@ -45,7 +45,7 @@ smooth = {
 # %%
 # The ReLU family
 # ---------------
-# Piecewise functions: their derivatives jump.
+# Piecewise functions: their derivatives change formula at the kinks, and most of them jump there.
 # At each jump both libraries follow the same convention (for example, ReLU's derivative at zero
 # is zero), so the solid and dashed step functions coincide even there.
 
@@ -57,8 +57,9 @@ plt.show()
 # Smooth activations
 # ------------------
 # Sigmoid and Tanh saturate, so their derivatives vanish for large inputs.
-# SiLU, Mish and GELU dip below zero for negative inputs, and their derivatives exceed one just
-# after the dip; Softplus is a smooth ReLU whose derivative is the sigmoid.
+# SiLU, Mish and GELU dip below zero for negative inputs, and for positive inputs their derivatives
+# rise a little above one before settling back to one; Softplus is a smooth ReLU whose derivative is
+# the sigmoid.
 
 fig, diffs = plot_family("Smooth activations: customgrad (solid) and torch (dashed)", smooth, x)
 print_differences(diffs)
