@@ -160,7 +160,10 @@ def glue_in_translations() -> None:
                 if node is not None:  # the same markup as in the untranslated page
                     self.set_source_info(node)
                     return [node], []
-                self.text = f"/{env.doc2path(env.docname, False)}::{self.text}"
+                text = self.text
+                if not _any and ":" not in text:
+                    text += ":s"  # {glue:text} splits its last ':' off as the format: give the default one
+                self.text = f"/{env.doc2path(env.docname, False)}::{text}"
             return _original(self)
 
         run.site_i18n = True
