@@ -59,6 +59,7 @@ class ReLUFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output):
         input, inplace = inputs
+        ctx.inplace = inplace
         if inplace:
             ctx.mark_dirty(input)
         ctx.save_for_backward(output)
@@ -74,4 +75,7 @@ class ReLUFunction(torch.autograd.Function):
     @staticmethod
     def jvp(ctx, input_tangent, _inplace_tangent):
         (output,) = ctx.saved_tensors
+        # An in-place Function must update the input's tangent in place as well.
+        if ctx.inplace:
+            return input_tangent.masked_fill_(output <= 0, 0)
         return torch.where(output <= 0, 0, input_tangent)
