@@ -47,6 +47,8 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 
 # --- piecewise activations: ReLU family, ELU, GELU, Hardswish, Softplus ---
 
+from .functions._inplace import inplace_by_copy as _inplace_by_copy
+
 
 def _check_float_input(input: torch.Tensor, fn: str) -> None:
     """Refuse integer, bool and complex input with the exception torch raises (``NotImplementedError``)."""
@@ -230,6 +232,8 @@ def hardswish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     _check_float_input(input, "hardswish")
     if inplace:
         check_inplace_allowed(input, "hardswish")
+        if torch._C._are_functorch_transforms_active():  # see customgrad/functions/_inplace.py
+            return _inplace_by_copy(_fn.HardSwishFunction, input)
     return _fn.HardSwishFunction.apply(input, inplace)
 
 

@@ -346,6 +346,29 @@ def test_hardswish_inplace_apply_returns_the_input_only():
     assert_close(x.grad, torch.autograd.grad(TF.hardswish(x).sum(), x)[0])
 
 
+def test_hardswish_inplace_on_a_view_of_a_non_leaf_matches_torch():
+    """Autograd refuses a two-output Function that modifies a view: the copy must not be an output."""
+    leaf = (torch.randn(3, 6, dtype=torch.float64) * 3).requires_grad_()
+    g = torch.randn(3, 6, dtype=torch.float64)
+    grads = []
+    for fn in ours_and_torch("hardswish"):
+        h = leaf * 1
+        out = fn(h[:, :4], inplace=True)
+        assert out._base is h
+        (grad,) = torch.autograd.grad(h, leaf, g)
+        grads.append(grad)
+    assert_close(grads[0], grads[1])
+
+
+def test_hardswish_inplace_under_torch_func_matches_torch():
+    x = torch.randn(3, 4, dtype=torch.float64) * 3
+    t = torch.randn_like(x)
+    ours, theirs = (lambda v, fn=fn: fn(v.clone(), inplace=True) for fn in ours_and_torch("hardswish"))
+    assert_close(torch.func.jvp(ours, (x,), (t,)), torch.func.jvp(theirs, (x,), (t,)))
+    assert_close(torch.func.grad(lambda v: ours(v).sum())(x), torch.func.grad(lambda v: theirs(v).sum())(x))
+    assert_close(torch.func.vmap(ours)(x), torch.func.vmap(theirs)(x))
+
+
 # --- ELU ----------------------------------------------------------------------------------------
 
 
@@ -514,7 +537,7 @@ def test_inplace_module_returns_the_same_tensor(cls):
 
 
 def test_hardswish_compiles_in_both_modes():
-    """HardSwishFunction overrides ``apply``; torch.compile must still trace through it."""
+    """In place, forward hands its copy of the input to setup_context; torch.compile must still trace it."""
     for inplace in (False, True):
         torch._dynamo.reset()
         x = torch.randn(5, dtype=torch.float64, requires_grad=True)

@@ -236,3 +236,47 @@ def test_inplace_without_grad_matches_torch(name):
     y = twin.ours(x, *args[1:], **kwargs, inplace=True)
     assert y is x
     assert_close(x, expected)
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_on_a_view_of_a_non_leaf_matches_torch(name):
+    """``f(h[..., :-1], inplace=True)`` on a view of a non-leaf ``h``: the gradient reaches the leaf as in torch.
+
+    Autograd rebases the view's history onto ``h``; a Function with more than one output cannot
+    be rebased this way, so this also checks that an in-place forward returns one tensor only.
+    """
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    g = torch.randn(args[0].shape, dtype=torch.float64)
+    grads = []
+    for fn in (twin.ours, twin.reference):
+        leaf = fresh(args)[0]
+        h = leaf * 1.0
+        view = h[..., :-1]
+        out = fn(view, *args[1:], **kwargs, inplace=True)
+        assert out is view
+        h.backward(g)
+        grads.append(leaf.grad)
+    assert_close(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forward_ad_matches_torch(name):
+    """Forward-mode AD through the in-place op: ``torch.func.jvp`` and dual tensors, as in torch.
+
+    An in-place Function must update the input's tangent in place as well; under dual tensors
+    the Function itself runs in place, under ``torch.func`` the functional twin may compose.
+    """
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float64)
+    x = fresh(args)[0].detach()
+    t = torch.randn_like(x)
+    ours, theirs = (lambda v, fn=fn: fn(v.clone(), *args[1:], **kwargs, inplace=True)
+                    for fn in (twin.ours, twin.reference))
+    assert_close(torch.func.jvp(ours, (x,), (t,)), torch.func.jvp(theirs, (x,), (t,)))
+    duals = []
+    for fn in (ours, theirs):
+        with torch.autograd.forward_ad.dual_level():
+            out = fn(torch.autograd.forward_ad.make_dual(x, t))
+            duals.append(tuple(torch.autograd.forward_ad.unpack_dual(out)))
+    assert_close(duals[0], duals[1])

@@ -3,7 +3,8 @@
 Measured on this project's CPU build of torch (1e6 float32 elements): arithmetic, ``clamp``,
 ``sign``, ``threshold`` and ``sigmoid`` are one vectorised pass each, while anything that reads
 or writes a boolean mask (``x > 0``, ``torch.where``, ``masked_fill``, ``mask.float()``) is 4 to
-40 times slower.  At 1e7 elements a fresh 40 MB result costs more than the arithmetic itself.
+40 times slower (a comparison written into a float tensor with ``out=`` is one fast pass: no
+boolean is stored).  At 1e7 elements a fresh 40 MB result costs more than the arithmetic itself.
 So the piecewise backward formulas build their derivative from ``sign``/``clamp``/``threshold``
 in *one* temporary, updated in place, and multiply it into the incoming gradient with
 :func:`chain`.

@@ -1,16 +1,18 @@
-"""In-place SiLU and Mish: keeping the input values a forward overwrites.
+"""In-place SiLU, Mish and HardSwish: keeping the input values a forward overwrites.
 
 ReLU can run in place and still differentiate from its output, because the output says where
-the input was positive.  SiLU and Mish cannot: they are not one-to-one (both dip below zero and
-come back), so the output does not give the input back, and the derivative needs the input.
-An in-place forward therefore copies the input first, as torch's ``silu_`` and ``mish_`` do.
+the input was positive.  SiLU, Mish and HardSwish cannot: they are not one-to-one (all dip below
+zero and come back), so the output does not give the input back, and the derivative needs the
+input.  An in-place forward therefore copies the input first, as torch's ``silu_``, ``mish_`` and
+``hardswish_`` do.
 
 With ``forward`` separate from ``setup_context`` (the form ``torch.func`` needs), forward has no
 ``ctx`` to save that copy on.  Returning it as a second output, PyTorch's usual way to pass an
 intermediate on, is ruled out here: autograd refuses a Function with two outputs that modifies
-a view in place (``F.silu(h[:, :4], inplace=True)``).  So forward leaves the copy in a
-per-thread slot, and ``setup_context``, which autograd calls right after forward on the same
-thread, takes it out and saves it with ``save_for_backward`` like any other tensor.
+a view in place (``F.silu(h[:, :4], inplace=True)`` raises "your Function cannot return more
+than one Tensor").  So forward leaves the copy in a per-thread slot, and ``setup_context``,
+which autograd calls right after forward on the same thread, takes it out and saves it with
+``save_for_backward`` like any other tensor.
 
 ``torch.func`` transforms (``grad``, ``jvp``, ``vmap``) call ``setup_context`` once per
 transform level for a single forward, which no hand-over can serve, and ``vmap`` cannot run an

@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 
 from .._docs import documented
 from ._chain import chain
+from ._inplace import input_values, run_keeping_original
 
 
 def _slope(x: torch.Tensor) -> torch.Tensor:
@@ -34,11 +35,10 @@ class HardSwishFunction(torch.autograd.Function):
     {backward_math}
 
     Saved for backward: the input :math:`x` (the output is not invertible on
-    :math:`[-3, 0]`), as torch's built-in.  In place, the input is overwritten, so the
-    forward first keeps a copy of it; torch's in-place hardswish keeps the same copy.
-    A forward without ``ctx`` can hand that copy to ``setup_context`` only as an extra
-    output (PyTorch's documented pattern for intermediate results): ``apply`` returns just
-    the result, and the copy stays with the graph.
+    :math:`[-3, 0]`), as torch's built-in.  With ``inplace=True`` the input is about to be
+    overwritten, so forward copies it first and ``setup_context`` saves that copy instead
+    (torch's in-place hardswish keeps the same copy); how the copy travels from forward to
+    ``setup_context`` is explained in ``customgrad/functions/_inplace.py``, shared with SiLU and Mish.
 
     The derivative is built in one temporary with two ``threshold`` passes, no boolean mask.
     A nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
@@ -73,36 +73,19 @@ class HardSwishFunction(torch.autograd.Function):
 
     generate_vmap_rule = True
 
-    @classmethod
-    def apply(cls, input, inplace=False):
-        """Run the Function; in place, drop the saved copy of the input from what is returned."""
-        # Function.apply called explicitly, not through super(): torch.compile cannot trace super() here.
-        result = torch.autograd.Function.apply.__func__(cls, input, inplace)
-        return result[0] if inplace else result
-
     @staticmethod
     def forward(input, inplace=False):
-        if inplace:
-            original = input.clone()
-            return TF.hardswish(input, inplace=True), original
-        return TF.hardswish(input)
+        return run_keeping_original(TF.hardswish, input, inplace)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        input, inplace = inputs
-        ctx.inplace = inplace
-        if inplace:
-            _, original = output
-            ctx.mark_dirty(input)
-            ctx.mark_non_differentiable(original)
-            ctx.set_materialize_grads(False)
-            input = original
+        input = input_values(ctx, inputs, output)
         ctx.save_for_backward(input)
         ctx.save_for_forward(input)
 
     @staticmethod
-    def backward(ctx, grad_output, _grad_original=None):
-        if not ctx.needs_input_grad[0] or grad_output is None:
+    def backward(ctx, grad_output):
+        if not ctx.needs_input_grad[0]:
             return None, None
         (input,) = ctx.saved_tensors
         return chain(grad_output, _slope(input)), None
@@ -110,6 +93,6 @@ class HardSwishFunction(torch.autograd.Function):
     @staticmethod
     def jvp(ctx, input_tangent, _inplace_tangent):
         (input,) = ctx.saved_tensors
-        if ctx.inplace:  # an in-place Function updates the input's tangent in place as well
-            return input_tangent.mul_(_slope(input)), None
-        return chain(input_tangent, _slope(input))
+        d = _slope(input)
+        # An in-place Function must update the input's tangent in place as well.
+        return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
