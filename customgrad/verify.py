@@ -1024,6 +1024,14 @@ def verify(
 _INPLACE_CHECKS = ("forward", "gradients", "backward", "in-place", "grad_output", "ctx tensors")
 
 
+def _row_name(twin) -> str:
+    """The matrix row: the Function's name, with the twin's name where one Function has several twins."""
+    from .twins import TWINS
+
+    shared = [t for t in TWINS.values() if t.function is twin.function]
+    return twin.function.__name__ if shared[0] is twin else f"{twin.function.__name__} ({twin.name})"
+
+
 def verify_twin(twin, dtype: torch.dtype = torch.float64, **options) -> VerifyReport:
     """:func:`verify` one entry of :data:`customgrad.twins.TWINS` (a :class:`~customgrad.twins.Twin` or
     its name) against its torch twin; for an operation with ``inplace=``, the in-place check also
@@ -1036,10 +1044,10 @@ def verify_twin(twin, dtype: torch.dtype = torch.float64, **options) -> VerifyRe
     args, kwargs = twin.sample(dtype)
     options.setdefault("elementwise", twin.elementwise)
     report = verify(twin.ours, *args, kwargs=kwargs, reference=twin.reference, kinks=twin.kinks,
-                    name=twin.function.__name__, **options)
+                    name=_row_name(twin), **options)
     if twin.inplace:
         inplace = verify(twin.ours, *args, kwargs={**kwargs, "inplace": True}, reference=twin.reference,
-                         kinks=twin.kinks, name=twin.function.__name__, checks=_INPLACE_CHECKS,
+                         kinks=twin.kinks, name=_row_name(twin), checks=_INPLACE_CHECKS,
                          **{k: v for k, v in options.items() if k != "checks"})
         problems = [f"inplace=True {c.name}: {c.detail}" for c in inplace if c.failed]
         before = report["in-place"]
