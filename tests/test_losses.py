@@ -59,7 +59,7 @@ def test_mse_matches_torch(x_shape, t_shape, reduction, dtype):
 def test_mse_broadcasting_gradcheck_forward_ad_and_gradgradcheck(reduction):
     x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
     t = torch.randn(1, 4, dtype=torch.float64, requires_grad=True)
-    f = lambda x, t: MSELossFunction.apply(x, t, reduction)  # noqa: E731
+    f = lambda x, t: MSELossFunction.apply(x, t, reduction, None)  # noqa: E731
     assert torch.autograd.gradcheck(f, (x, t), check_forward_ad=True, check_batched_grad=True)
     assert torch.autograd.gradgradcheck(f, (x, t))
 
@@ -137,7 +137,7 @@ def test_mse_raises_like_torch(args, kwargs):
 
 def test_mse_function_apply_checks_reduction_too():
     with pytest.raises(ValueError, match="foo is not a valid value for reduction"):
-        MSELossFunction.apply(torch.randn(3), torch.randn(3), "foo")
+        MSELossFunction.apply(torch.randn(3), torch.randn(3), "foo", None)
 
 
 def test_mse_non_tensor_raises_type_error():
@@ -350,9 +350,9 @@ def test_cross_entropy_raises_like_torch(args, kwargs):
 
 def test_cross_entropy_function_apply_raises_too():
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
-        CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([7, 0]))
+        CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([7, 0]), None, -100, "mean", 0.0)
     with pytest.raises(ValueError, match="not a valid value for reduction"):
-        CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([1, 0]), None, -100, "avg")
+        CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([1, 0]), None, -100, "avg", 0.0)
 
 
 def test_cross_entropy_legacy_arguments_like_torch():

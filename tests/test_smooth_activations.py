@@ -314,7 +314,7 @@ def test_inplace_apply_under_torch_func_says_what_to_do():
 
 
 def test_inplace_refused_dtype_leaves_no_copy_behind():
-    from customgrad.functions import _inplace
+    from customgrad.ops import _inplace
 
     with pytest.raises(NotImplementedError):
         SwishFunction.apply(torch.arange(3), True)

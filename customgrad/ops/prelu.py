@@ -1,12 +1,15 @@
-"""PReLU as a custom autograd Function: a leaky ReLU whose slope is learned, one per channel."""
+"""PReLU: a leaky ReLU whose slope is learned, one per channel."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
 from ._chain import chain
+from ._checks import check_float_input, check_tensor
+from ._docs import documented
+from ._registry import Twin, randn, register
 
 
 def channel_view(weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
@@ -51,7 +54,7 @@ class PReLUFunction(torch.autograd.Function):
     dimension (the batch and any spatial dimensions).  A single slope (``numel() == 1``)
     is shared by every entry; a 0-d or 1-d input counts as one channel.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, :math:`(N, C, *)` (channels on dimension 1), 1-d or 0-d.
         weight (Tensor): the slopes, 0-d or 1-d with 1 or :math:`C` entries, same dtype as input.
 
@@ -119,3 +122,101 @@ class PReLUFunction(torch.autograd.Function):
             by_weight = input.clamp(max=0) * channel_view(weight_tangent, input)
             tangent = by_weight if tangent is None else tangent + by_weight
         return tangent
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def prelu(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.prelu`, backed by :class:`~customgrad.functions.PReLUFunction`.
+
+    Args:
+        input (Tensor): floating point; the channels are dimension 1 (a 0-d or 1-d input has one).
+        weight (Tensor): 0-d or 1-d, one slope or one per channel, the input's dtype.
+
+    Shape:
+        Input :math:`(N, C, *)` or :math:`(*)` with one slope, output the same shape.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.prelu(torch.tensor([[-1.0, -1.0], [2.0, -2.0]]), torch.tensor([0.1, 0.5]))
+        tensor([[-0.1000, -0.5000],
+                [ 2.0000, -1.0000]])
+    """
+    check_tensor("input", input, "prelu")
+    check_tensor("weight", weight, "prelu")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"prelu(): input is {input.dtype} but weight is {weight.dtype}; like torch, prelu does not promote types"
+        )
+    if weight.numel() != 1:
+        if input.dim() == 0:
+            raise RuntimeError(f"prelu(): a 0-d input takes a single slope, got a weight with {weight.numel()}")
+        channels = input.shape[1] if input.dim() > 1 else 1
+        if weight.numel() != channels:
+            raise RuntimeError(
+                f"prelu(): weight has {weight.numel()} slopes but the input of shape {tuple(input.shape)} "
+                f"has {channels} channel(s) along dimension 1; pass one slope, or one per channel"
+            )
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu(): weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
+    check_float_input(input, "prelu")
+    return PReLUFunction.apply(input, weight)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class PReLU(nn.Module):
+    r"""Twin of :class:`torch.nn.PReLU`, backed by :func:`customgrad.functional.prelu`.
+
+    Args:
+        num_parameters (int): 1 (one slope shared by all channels) or the number of channels.  Default ``1``.
+        init (float): the initial slope.  Default ``0.25``.
+
+    Attributes:
+        weight (torch.nn.Parameter): the learnable slopes, shape ``(num_parameters,)``; the state_dict
+            key and shape are torch's, so weights load both ways.
+
+    Shape:
+        Input :math:`(N, C, *)` or :math:`(*)`, output the same shape.
+
+    Example:
+        >>> m = PReLU(num_parameters=2, init=0.1)
+        >>> m
+        PReLU(num_parameters=2)
+        >>> y = m(torch.tensor([[-1.0, -2.0]]))
+        >>> y.sum().backward()
+        >>> m.weight.grad
+        tensor([-1., -2.])
+    """
+
+    __constants__ = ["num_parameters"]
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = nn.Parameter(torch.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        torch.nn.init.constant_(self.weight, self.init)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+def _sample(dtype):
+    """Input (N, C, L) with C = 3 and a per-channel weight, one slope negative, one above 1/2."""
+    weight = torch.tensor([0.25, -0.1, 0.6], dtype=dtype).requires_grad_()
+    return (randn(4, 3, 5, dtype=dtype), weight), {}
+
+
+register(Twin(
+    name="prelu", function=PReLUFunction, ours=prelu, reference=TF.prelu, module=PReLU, sample=_sample,
+    apply_args=lambda a, k: (a[0], a[1]), elementwise=False, kinks=(0.0,),
+))

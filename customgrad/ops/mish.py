@@ -1,18 +1,22 @@
-"""Mish, :math:`x \\tanh(\\operatorname{softplus}(x))`, with a backward that cannot overflow.
+r"""Mish, :math:`x \tanh(\operatorname{softplus}(x))`, with a backward that cannot overflow.
 
-The textbook derivative :math:`e^{x}\\omega / \\delta^{2}` (with :math:`\\omega` and :math:`\\delta`
+The textbook derivative :math:`e^{x}\omega / \delta^{2}` (with :math:`\omega` and :math:`\delta`
 polynomials in :math:`e^{x}` up to :math:`e^{3x}`) is exact on paper and overflows in float32
-from :math:`x \\approx 30`: :math:`e^{3x}` is already infinite, and infinity over infinity is NaN.
-Writing every term through :math:`\\sigma(x) \\in [0, 1]` instead keeps all intermediates bounded.
+from :math:`x \approx 30`: :math:`e^{3x}` is already infinite, and infinity over infinity is NaN.
+Writing every term through :math:`\sigma(x) \in [0, 1]` instead keeps all intermediates bounded.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
+from ._checks import check_inplace_allowed, check_tensor
+from ._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
+from ._registry import Twin, register, unary
 
 
 def mish_grad(grad, input, fast):
@@ -66,7 +70,7 @@ class MishFunction(torch.autograd.Function):
     With ``inplace=True``, as in :class:`SwishFunction`, it saves a copy of the input
     taken before forward overwrites it (torch's ``mish_`` keeps the same copy).
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): any shape, a floating-point dtype (torch refuses integers).
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
 
@@ -114,3 +118,87 @@ class MishFunction(torch.autograd.Function):
         (input,) = ctx.saved_tensors
         tangent = mish_grad(input_tangent, input, fast=False)
         return output_tangent(ctx, input_tangent, tangent)
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def mish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.mish`, backed by :class:`~customgrad.functions.MishFunction`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward, with :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma`:
+
+    {backward_math}
+
+    Args:
+        input (Tensor): any shape, floating point (integer tensors raise, as in torch).
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> x = torch.tensor([-1.0, 0.0, 1.0, 100.0], requires_grad=True)
+        >>> y = CF.mish(x)
+        >>> y
+        tensor([ -0.3034,   0.0000,   0.8651, 100.0000], grad_fn=<MishFunctionBackward>)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([0.0592, 0.6000, 1.0490, 1.0000])
+    """
+    check_tensor("input", input, "mish")
+    if inplace:
+        check_inplace_allowed(input, "mish")
+    return _inplace.apply(MishFunction, input, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class Mish(nn.Module):
+    r"""Twin of :class:`torch.nn.Mish`, backed by :func:`customgrad.functional.mish`.
+
+    Forward:
+
+    {forward_math}
+
+    Backward, with :math:`\sigma = \sigma(x)` and :math:`r = 1 - \sigma`:
+
+    {backward_math}
+
+    Args:
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = Mish()
+        >>> m
+        Mish()
+        >>> m(torch.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8651])
+    """
+
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return mish(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="mish", function=MishFunction, ours=mish, reference=TF.mish, module=Mish, sample=unary,
+    apply_args=lambda a, k: (a[0], k.get("inplace", False)), inplace=True,
+))

@@ -1,12 +1,23 @@
-"""ReLU as a custom autograd Function: the template every Function in customgrad follows."""
+"""ReLU: the template every operation in customgrad follows.
+
+One module holds everything about the operation: the ``torch.autograd.Function``
+(``ReLUFunction``), its :mod:`torch.nn.functional` twin (``relu``), its :mod:`torch.nn` twin
+(``ReLU``) and its entry in the twin registry (what the tests and the verification matrix
+check it against).
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
 from ._chain import chain
-
+from ._checks import check_inplace_allowed, check_tensor
+from ._docs import documented
+from ._registry import Twin, register, unary
+from ._torch_private import functorch_transforms_active
 
 # Compared against this 0-dim tensor rather than the number 0, which torch wraps in a new small
 # tensor on every call.  Measured at 1e6 elements: with those small allocations between the large
@@ -27,7 +38,7 @@ def _derivative(output: torch.Tensor) -> torch.Tensor:
     is detached: double backward differentiates through the incoming gradient only, as torch's.
     """
     y = output.detach()
-    if torch._C._are_functorch_transforms_active():
+    if functorch_transforms_active():
         return torch.nan_to_num(y, nan=1.0).sign_()
     return torch.ne(y, _ZERO, out=torch.empty_like(y))
 
@@ -53,7 +64,7 @@ class ReLUFunction(torch.autograd.Function):
     So a gradient that is itself infinite or NaN where :math:`y = 0` gives NaN (``0 * inf``)
     where torch's select gives 0.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): any shape, any dtype ``torch.clamp`` accepts (integers too).
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
 
@@ -106,3 +117,71 @@ class ReLUFunction(torch.autograd.Function):
         d = _derivative(output)
         # An in-place Function must update the input's tangent in place as well.
         return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.relu`, backed by :class:`~customgrad.functions.ReLUFunction`.
+
+    Args:
+        input (Tensor): any shape; integer tensors work as with torch.
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.relu(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 2.])
+        >>> x = torch.arange(-2, 3)
+        >>> CF.relu(x, inplace=True) is x
+        True
+    """
+    check_tensor("input", input, "relu")
+    if inplace:
+        check_inplace_allowed(input, "relu")
+    return _inplace.apply(ReLUFunction, input, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class ReLU(nn.Module):
+    r"""Twin of :class:`torch.nn.ReLU`, backed by :func:`customgrad.functional.relu`.
+
+    Args:
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = ReLU(inplace=True)
+        >>> m
+        ReLU(inplace=True)
+        >>> x = torch.tensor([1.0, -2.0, 3.0])
+        >>> y = m(x)
+        >>> y is x, y.data_ptr() == x.data_ptr(), y
+        (True, True, tensor([1., 0., 3.]))
+    """
+
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return relu(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="relu", function=ReLUFunction, ours=relu, reference=TF.relu, module=ReLU, sample=unary,
+    apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(0.0,), inplace=True,
+))

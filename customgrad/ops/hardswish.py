@@ -1,13 +1,17 @@
-"""HardSwish as a custom autograd Function: Swish with the sigmoid replaced by a clipped line."""
+"""HardSwish: Swish with the sigmoid replaced by a clipped line."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
 from ._chain import chain
+from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._docs import documented
 from ._inplace import input_values, run_keeping_original
+from ._registry import Twin, register, unary
 
 
 def _slope(x: torch.Tensor) -> torch.Tensor:
@@ -38,13 +42,13 @@ class HardSwishFunction(torch.autograd.Function):
     :math:`[-3, 0]`), as torch's built-in.  With ``inplace=True`` the input is about to be
     overwritten, so forward copies it first and ``setup_context`` saves that copy instead
     (torch's in-place hardswish keeps the same copy); how the copy travels from forward to
-    ``setup_context`` is explained in ``customgrad/functions/_inplace.py``, shared with SiLU and Mish.
+    ``setup_context`` is explained in ``customgrad/ops/_inplace.py``, shared with SiLU and Mish.
 
     The derivative is built in one temporary with two ``threshold`` passes, no boolean mask.
     A nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
     gives 1 instead, so torch itself disagrees with itself there).
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, any shape.
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
 
@@ -96,3 +100,64 @@ class HardSwishFunction(torch.autograd.Function):
         d = _slope(input)
         # An in-place Function must update the input's tangent in place as well.
         return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def hardswish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.hardswish`, backed by :class:`~customgrad.functions.HardSwishFunction`.
+
+    Args:
+        input (Tensor): floating point, any shape.
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.hardswish(torch.tensor([-4.0, -1.5, 0.0, 3.0]))
+        tensor([-0.0000, -0.3750,  0.0000,  3.0000])
+    """
+    check_tensor("input", input, "hardswish")
+    check_float_input(input, "hardswish")
+    if inplace:
+        check_inplace_allowed(input, "hardswish")
+    return _inplace.apply(HardSwishFunction, input, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class Hardswish(nn.Module):
+    r"""Twin of :class:`torch.nn.Hardswish`, backed by :func:`customgrad.functional.hardswish`.
+
+    Args:
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = Hardswish()
+        >>> m
+        Hardswish()
+        >>> m(torch.tensor([-3.0, 1.0, 3.0]))
+        tensor([-0.0000,  0.6667,  3.0000])
+    """
+
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return hardswish(input, self.inplace)
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="hardswish", function=HardSwishFunction, ours=hardswish, reference=TF.hardswish, module=Hardswish,
+    sample=unary, apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(-3.0, 3.0), inplace=True,
+))

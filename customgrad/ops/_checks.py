@@ -1,4 +1,8 @@
-"""Argument checks shared by the functional twins: fail the way torch fails, with a clear message."""
+"""Argument checks shared by the operations: fail the way torch fails, with a clear message.
+
+Each operation's own checks live in its module, in its functional twin; these are the ones
+several operations share.
+"""
 
 from __future__ import annotations
 
@@ -27,3 +31,15 @@ def check_inplace_allowed(input: torch.Tensor, fn: str) -> None:
         raise RuntimeError(
             f"{fn}(inplace=True): a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+def check_float_input(input: torch.Tensor, fn: str) -> None:
+    """Refuse integer, bool and complex input with the exception torch raises (``NotImplementedError``)."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{fn}(): expected a floating-point input, got {input.dtype} (torch refuses it too)")
+
+
+def refuse_complex_grad(input: torch.Tensor, fn: str) -> None:
+    """torch computes some activations on complex tensors but refuses to differentiate them: so do we."""
+    if input.is_complex() and input.requires_grad and torch.is_grad_enabled():
+        raise RuntimeError(f"{fn} does not support automatic differentiation for outputs with complex dtype.")

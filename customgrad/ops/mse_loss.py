@@ -1,11 +1,17 @@
-"""Mean squared error as a custom autograd Function, with torch's broadcasting and reductions."""
+"""Mean squared error, with torch's broadcasting and reductions."""
 
 from __future__ import annotations
 
-import torch
+import warnings
 
-from .._docs import documented
-from ._reduction import check_reduction
+import torch
+import torch.nn.functional as TF
+from torch import nn
+
+from ._checks import check_tensor
+from ._docs import documented
+from ._reduction import check_reduction, legacy_reduction, module_reduction
+from ._registry import REFERENCE_ATTRIBUTE_ERROR, Twin, randn, register
 
 
 def check_mse_dtypes(input: torch.Tensor, target: torch.Tensor) -> None:
@@ -39,7 +45,7 @@ class MSELossFunction(torch.autograd.Function):
     a new tensor without a graph, so a second derivative could not see that it depends on
     ``input`` and ``target``.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): any shape, floating point.
         target (Tensor): broadcastable with ``input``; also gets a gradient if it requires one.
         reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
@@ -51,7 +57,7 @@ class MSELossFunction(torch.autograd.Function):
     Example:
         >>> x = torch.tensor([1.0, 2.0, 4.0], requires_grad=True)
         >>> t = torch.tensor([1.0, 0.0, 1.0])
-        >>> loss = MSELossFunction.apply(x, t, "mean")
+        >>> loss = MSELossFunction.apply(x, t, "mean", None)
         >>> loss
         tensor(4.3333, grad_fn=<MSELossFunctionBackward>)
         >>> loss.backward()
@@ -79,7 +85,7 @@ class MSELossFunction(torch.autograd.Function):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(input, target, reduction="mean", weight=None):
+    def forward(input, target, reduction, weight):
         reduction = check_reduction(reduction)
         check_mse_dtypes(input, target)
         loss = (input - target).square()
@@ -90,8 +96,7 @@ class MSELossFunction(torch.autograd.Function):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        input, target, reduction, weight = inputs + (None, None, "mean", None)[len(inputs):]
-        ctx.num_inputs = len(inputs)
+        input, target, reduction, weight = inputs
         ctx.reduction = check_reduction(reduction, warn=False)
         ctx.save_for_backward(input, target, weight)
         ctx.save_for_forward(input, target, weight)
@@ -99,7 +104,7 @@ class MSELossFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         input, target, weight = ctx.saved_tensors
-        needs_input, needs_target, _, needs_weight = (*ctx.needs_input_grad, False, False)[:4]
+        needs_input, needs_target, _, needs_weight = ctx.needs_input_grad
         diff = input - target
         scale = grad_output
         if ctx.reduction == "mean":
@@ -116,10 +121,10 @@ class MSELossFunction(torch.autograd.Function):
             if ctx.reduction == "mean":
                 square = square - (square * weight).sum() / weight.sum()
             grad_weight = (square * scale).sum_to_size(weight.shape).to(weight.dtype)
-        return (grad_input, grad_target, None, grad_weight)[: ctx.num_inputs]
+        return grad_input, grad_target, None, grad_weight
 
     @staticmethod
-    def jvp(ctx, input_tangent, target_tangent, _reduction_tangent=None, weight_tangent=None):
+    def jvp(ctx, input_tangent, target_tangent, _reduction_tangent, weight_tangent):
         input, target, weight = ctx.saved_tensors
         diff = input - target
         diff_tangent = 0
@@ -144,3 +149,97 @@ class MSELossFunction(torch.autograd.Function):
         loss = (square * weight).sum() / total
         weight_total_tangent = 0 if weight_tangent is None else weight_tangent.sum()
         return (tangent.sum() - loss * weight_total_tangent) / total
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def mse_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.mse_loss`, backed by :class:`~customgrad.functions.MSELossFunction`.
+
+    Like torch, warns when ``target``'s size differs from ``input``'s (they are broadcast, which
+    is rarely what was meant).
+
+    Args:
+        input (Tensor): predictions, any shape.
+        target (Tensor): broadcastable with ``input``.
+        size_average (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduce (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        weight (Tensor, optional): per-element weights of ``input``'s size.  Default ``None``.
+
+    Shape:
+        Output: a scalar, or with ``'none'`` the broadcast shape of ``input`` and ``target``.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.mse_loss(torch.tensor([1.0, 2.0, 4.0]), torch.tensor([1.0, 0.0, 1.0]), reduction="sum")
+        tensor(13.)
+    """
+    check_tensor("input", input, "mse_loss")
+    check_tensor("target", target, "mse_loss")
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    if weight is None:
+        return MSELossFunction.apply(input, target, reduction, None)
+    check_tensor("weight", weight, "mse_loss")
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    return MSELossFunction.apply(input, target, reduction, weight)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class MSELoss(nn.Module):
+    r"""Twin of :class:`torch.nn.MSELoss`, backed by :func:`customgrad.functional.mse_loss`.
+
+    Args:
+        size_average, reduce: deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+
+    Shape:
+        ``input`` any shape, ``target`` the same shape (broadcastable, with a warning);
+        output a scalar, or with ``'none'`` the input's shape.
+
+    Example:
+        >>> loss = MSELoss(reduction="sum")
+        >>> loss(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 0.0]))
+        tensor(5.)
+    """
+
+    __constants__ = ["reduction"]
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = module_reduction(size_average, reduce, reduction)
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return mse_loss(input, target, reduction=self.reduction)
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+def _sample(dtype):
+    return (randn(4, 5, dtype=dtype), randn(4, 5, dtype=dtype)), {}
+
+
+register(Twin(
+    name="mse_loss", function=MSELossFunction, ours=mse_loss, reference=TF.mse_loss, module=MSELoss,
+    sample=_sample, apply_args=lambda a, k: (a[0], a[1], k.get("reduction", "mean"), k.get("weight")),
+    elementwise=False, tags=(REFERENCE_ATTRIBUTE_ERROR,),
+))

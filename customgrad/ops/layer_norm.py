@@ -1,13 +1,16 @@
-"""Layer normalisation as a custom autograd Function that keeps only the per-row statistics."""
+"""Layer normalisation that keeps only the per-row statistics."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from ._checks import check_tensor
+from ._docs import documented
+from ._registry import Twin, randn, register
 
 # apply's positional defaults, after (input, normalized_shape): weight, bias, eps.
-_DEFAULTS = (None, None, None, None, 1e-5)
 
 
 def _normalized_dims(normalized_shape) -> tuple[int, ...]:
@@ -52,7 +55,7 @@ class LayerNormFunction(torch.autograd.Function):
     :math:`\mu` and :math:`\sigma` are recomputed from ``input`` with differentiable ops, so the
     second derivative sees how they depend on the input; a first-order backward uses the saved ones.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): :math:`(*, \text{normalized\_shape})`, floating point.
         normalized_shape (list or tuple of int or torch.Size): the trailing shape to normalise over.
         weight (Tensor, optional): :math:`\gamma`, of shape ``normalized_shape``.  Default ``None``.
@@ -95,15 +98,14 @@ class LayerNormFunction(torch.autograd.Function):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    def forward(input, normalized_shape, weight, bias, eps):
         return torch.native_layer_norm(input, normalized_shape, weight, bias, eps)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        input, normalized_shape, weight, bias, eps = inputs + _DEFAULTS[len(inputs):]
+        input, normalized_shape, weight, bias, eps = inputs
         _, mean, rstd = output
         ctx.mark_non_differentiable(mean, rstd)
-        ctx.num_inputs = len(inputs)
         ctx.dims = _normalized_dims(normalized_shape)
         ctx.eps = eps
         ctx.bias_shape = None if bias is None else bias.shape
@@ -113,7 +115,7 @@ class LayerNormFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output, _grad_mean, _grad_rstd):
         input, weight, mean, rstd = ctx.saved_tensors
-        needs_input, _, needs_weight, needs_bias = (*ctx.needs_input_grad, False, False)[:4]
+        needs_input, _, needs_weight, needs_bias, _ = ctx.needs_input_grad
         if torch.is_grad_enabled():
             # A graph of this backward is being recorded: let mu and sigma carry their dependence on x.
             var, mean = torch.var_mean(input, ctx.dims, correction=0, keepdim=True)
@@ -127,10 +129,10 @@ class LayerNormFunction(torch.autograd.Function):
             grad_weight = (grad_output * xhat).sum_to_size(weight.shape)
         if needs_bias:
             grad_bias = grad_output.sum_to_size(ctx.bias_shape)
-        return (grad_input, None, grad_weight, grad_bias, None)[: ctx.num_inputs]
+        return grad_input, None, grad_weight, grad_bias, None
 
     @staticmethod
-    def jvp(ctx, input_tangent, _shape_tangent, weight_tangent=None, bias_tangent=None, _eps_tangent=None):
+    def jvp(ctx, input_tangent, _shape_tangent, weight_tangent, bias_tangent, _eps_tangent):
         input, weight, mean, rstd = ctx.saved_tensors
         xhat = (input - mean) * rstd
         if input_tangent is None:
@@ -143,3 +145,124 @@ class LayerNormFunction(torch.autograd.Function):
         if bias_tangent is not None:
             tangent = tangent + bias_tangent
         return tangent, None, None
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def layer_norm(
+    input: torch.Tensor,
+    normalized_shape: list[int],
+    weight: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    eps: float = 1e-05,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.layer_norm`, backed by :class:`~customgrad.functions.LayerNormFunction`.
+
+    Args:
+        input (Tensor): :math:`(*, \text{normalized\_shape})`.
+        normalized_shape (list or tuple of int, or torch.Size): the trailing dimensions to normalise
+            over (an ``int`` is refused, as by torch's functional; :class:`customgrad.nn.LayerNorm` accepts one).
+        weight (Tensor, optional): :math:`\gamma`, shape ``normalized_shape``.  Default ``None``.
+        bias (Tensor, optional): :math:`\beta`, shape ``normalized_shape``.  Default ``None``.
+        eps (float): added to the variance.  Default ``1e-05``.
+
+    Shape:
+        Output: the shape of ``input``.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.layer_norm(torch.tensor([[1.0, 2.0, 3.0]]), [3])
+        tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    check_tensor("input", input, "layer_norm")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None:
+            check_tensor(name, value, "layer_norm")
+    if isinstance(normalized_shape, int) or not isinstance(normalized_shape, (list, tuple)):
+        raise TypeError(
+            f"layer_norm(): argument 'normalized_shape' must be tuple of ints, not {type(normalized_shape).__name__}"
+        )
+    return LayerNormFunction.apply(input, tuple(normalized_shape), weight, bias, eps)[0]
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class LayerNorm(nn.Module):
+    r"""Twin of :class:`torch.nn.LayerNorm`, backed by :func:`customgrad.functional.layer_norm`.
+
+    Args:
+        normalized_shape (int or list or torch.Size): the trailing shape to normalise over.
+        eps (float): added to the variance.  Default ``1e-05``.
+        elementwise_affine (bool): learn :math:`\gamma` (ones) and, with ``bias``, :math:`\beta` (zeros).
+            Default ``True``.
+        bias (bool): learn :math:`\beta` when ``elementwise_affine``.  Default ``True``.
+        device, dtype: factory keyword arguments for the parameters, as in torch.
+
+    Shape:
+        Input :math:`(*, \text{normalized\_shape})`, output the same shape.
+
+    Example:
+        >>> m = LayerNorm(3)
+        >>> m
+        LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)
+        >>> m(torch.tensor([[1.0, 2.0, 3.0]]))
+        tensor([[-1.2247,  0.0000,  1.2247]], grad_fn=<LayerNormFunctionBackward>)
+    """
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = nn.Parameter(torch.empty(self.normalized_shape, **factory_kwargs))
+            if bias:
+                self.bias = nn.Parameter(torch.empty(self.normalized_shape, **factory_kwargs))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's initialisation: ``weight`` ones, ``bias`` zeros."""
+        if self.elementwise_affine:
+            nn.init.ones_(self.weight)
+            if self.bias is not None:
+                nn.init.zeros_(self.bias)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+def _sample(dtype):
+    return (randn(3, 4, 5, dtype=dtype), (4, 5), randn(4, 5, dtype=dtype), randn(4, 5, dtype=dtype)), {}
+
+
+register(Twin(
+    name="layer_norm", function=LayerNormFunction, ours=layer_norm, reference=TF.layer_norm, module=LayerNorm,
+    sample=_sample, apply_args=lambda a, k: (a[0], tuple(a[1]), a[2], a[3], k.get("eps", 1e-5)),
+    elementwise=False,
+))

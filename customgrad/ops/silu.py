@@ -1,16 +1,22 @@
-"""SiLU (Swish) and its learnable variant: x times its own sigmoid.
+r"""SiLU, also called Swish: :math:`x` times its own sigmoid.
 
-Both Functions keep the input (the derivative needs :math:`x` itself, not only
-:math:`\\sigma(x)`) and recompute the sigmoid in backward, as torch's ``silu`` does.
+The Function keeps the input (the derivative needs :math:`x` itself, not only :math:`\sigma(x)`)
+and recomputes the sigmoid in backward, as torch's ``silu`` does.  ``silu_grad`` is the
+stable backward formula, shared with ``learned_silu.py``.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
+from ._checks import check_inplace_allowed, check_tensor, refuse_complex_grad
+from ._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
+from ._registry import Twin, register, unary
+from ._torch_private import functorch_transforms_active
 
 
 def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):
@@ -24,7 +30,7 @@ def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):
     backward, ``torch.func``, forward-mode tangents) the same operations run out of place, so
     autograd can differentiate them.
     """
-    if not fast or torch._C._are_functorch_transforms_active():  # out= does not batch under vmap
+    if not fast or functorch_transforms_active():  # out= does not batch under vmap
         out = grad * sigma
         return torch.addcmul(out, out, torch.addcmul(input, input, sigma, value=-1))
     out = grad.mul_(sigma) if grad_is_scratch else grad * sigma
@@ -49,14 +55,14 @@ class SwishFunction(torch.autograd.Function):
     With ``inplace=True`` the input's old values are about to be overwritten, so forward copies
     them first and ``setup_context`` saves that copy instead (torch's ``silu_`` keeps the same
     copy); how the copy travels from forward to ``setup_context`` is explained in
-    ``customgrad/functions/_inplace.py``.
+    ``customgrad/ops/_inplace.py``.
 
     The backward is numerically stable at :math:`\pm` huge inputs: it never forms
     :math:`e^{x}`, only :math:`\sigma(x) \in [0, 1]`.  A plain backward evaluates it in place on
     two fresh buffers; when autograd records the backward (``create_graph=True``, double
     backward, ``torch.func``) the same operations run out of place (see ``silu_grad`` in this module).
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): any shape, a floating-point dtype (torch refuses integers).
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
 
@@ -107,93 +113,71 @@ class SwishFunction(torch.autograd.Function):
         return output_tangent(ctx, input_tangent, tangent)
 
 
-def _real_if_real(grad, input):
-    """A real input's gradient is the real part (a complex slope makes the output complex)."""
-    return grad.real if grad.is_complex() and not input.is_complex() else grad
+# ----------------------------------------------------------------------------- functional twin
 
+def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.silu` (Swish), backed by :class:`~customgrad.functions.SwishFunction`.
 
-@documented
-class LearnedSiLUFunction(torch.autograd.Function):
-    r"""SiLU with a learnable scale: :math:`a\,x\,\sigma(x)`, gradients for both :math:`x` and :math:`a`.
-
-    Forward:
-
-    {forward_math}
-
-    Backward:
-
-    {backward_math}
-
-    ``slope`` is any tensor that broadcasts against ``input`` (a scalar, shape ``(1,)``, one
-    value per channel ...).  Each gradient is summed back over the dimensions broadcasting
-    added, so it has the shape of its own input.
-
-    Saved for backward: the input :math:`x` and the slope :math:`a`.  Both gradients are
-    rebuilt from them with one sigmoid; a composite ``slope * F.silu(x)`` would keep the
-    input, the SiLU output and the slope.
-
-    Args (``apply`` is positional):
-        input (Tensor): any shape, floating point.
-        slope (Tensor): broadcastable to ``input``.
+    Args:
+        input (Tensor): any shape, floating point (integer tensors raise, as in torch).
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
 
     Shape:
-        Input :math:`(*)`, slope broadcastable, output: the broadcast shape.
+        Input :math:`(*)`, output :math:`(*)`.
 
     Example:
-        >>> x = torch.tensor([[1.0, -1.0, 2.0]], requires_grad=True)
-        >>> slope = torch.tensor([0.5], requires_grad=True)
-        >>> y = LearnedSiLUFunction.apply(x, slope)
-        >>> y.sum().backward()
-        >>> slope.grad.shape, torch.allclose(slope.grad, torch.nn.functional.silu(x.detach()).sum())
-        (torch.Size([1]), True)
+        >>> import customgrad.functional as CF
+        >>> x = torch.tensor([-1e10, 0.0, 1e10], requires_grad=True)
+        >>> CF.silu(x).sum().backward()
+        >>> x.grad
+        tensor([0.0000, 0.5000, 1.0000])
+        >>> y = torch.zeros(3)
+        >>> CF.silu(y, inplace=True) is y
+        True
+    """
+    check_tensor("input", input, "silu")
+    refuse_complex_grad(input, "silu")
+    if inplace:
+        check_inplace_allowed(input, "silu")
+    return _inplace.apply(SwishFunction, input, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class SiLU(nn.Module):
+    r"""Twin of :class:`torch.nn.SiLU` (Swish), backed by :func:`customgrad.functional.silu`.
+
+    Args:
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = SiLU(inplace=True)
+        >>> m
+        SiLU(inplace=True)
+        >>> x = torch.tensor([0.0, 1.0])
+        >>> m(x) is x, x
+        (True, tensor([0.0000, 0.7311]))
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = a\,x\,\sigma(x)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,
-              a\,\sigma(x)\bigl(1 + x\,(1 - \sigma(x))\bigr), \qquad
-              \frac{\partial L}{\partial a} = \sum_{\text{broadcast}}
-              \frac{\partial L}{\partial y}\, x\,\sigma(x)
-    """
+    __constants__ = ["inplace"]
 
-    generate_vmap_rule = True
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
-    @staticmethod
-    def forward(input, slope):
-        return slope * TF.silu(input)
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return silu(input, inplace=self.inplace)
 
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        input, slope = inputs
-        ctx.save_for_backward(input, slope)
-        ctx.save_for_forward(input, slope)
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        # Conjugates for complex values (PyTorch's convention); free on real tensors.
-        input, slope = (t.conj() for t in ctx.saved_tensors)
-        grad_input = grad_slope = None
-        sigma = torch.sigmoid(input)
-        fast = not torch.is_grad_enabled()  # True unless create_graph=True
-        if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma
-            weighted = grad_output * input  # then times sigma: grad_output * silu(x)
-            weighted = weighted.mul_(sigma) if fast else weighted * sigma
-            grad_slope = _real_if_real(weighted.sum_to_size(slope.shape), slope)
-        if ctx.needs_input_grad[0]:
-            grad = silu_grad(grad_output * slope, input, sigma, fast, grad_is_scratch=True)
-            grad_input = _real_if_real(grad.sum_to_size(input.shape), input)
-        return grad_input, grad_slope
 
-    @staticmethod
-    def jvp(ctx, input_tangent, slope_tangent):
-        input, slope = ctx.saved_tensors
-        sigma = torch.sigmoid(input)
-        tangent = None
-        if slope_tangent is not None:
-            tangent = slope_tangent * (input * sigma)
-        if input_tangent is not None:
-            part = silu_grad(input_tangent * slope, input, sigma, fast=False)
-            tangent = part if tangent is None else tangent + part
-        return tangent
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="silu", function=SwishFunction, ours=silu, reference=TF.silu, module=SiLU, sample=unary,
+    apply_args=lambda a, k: (a[0], k.get("inplace", False)), inplace=True,
+))

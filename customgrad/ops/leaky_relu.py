@@ -1,12 +1,16 @@
-"""Leaky ReLU as a custom autograd Function: ReLU with a small slope below zero, so no unit dies."""
+"""Leaky ReLU: ReLU with a small slope below zero, so no unit dies."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
 from ._chain import chain
+from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._docs import documented
+from ._registry import Twin, register, unary_with
 
 _INPLACE_NEGATIVE_SLOPE = (
     "leaky_relu(inplace=True) with a negative slope cannot be differentiated: the overwritten "
@@ -44,7 +48,7 @@ class LeakyReLUFunction(torch.autograd.Function):
     The derivative is built as ``sign(y).clamp(min=negative_slope)``: two vectorised passes,
     no boolean mask and no ``torch.where`` (both are several times slower on the CPU).
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, any shape.
         negative_slope (float): slope for :math:`x \le 0`.  Default ``0.01``.
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
@@ -106,3 +110,73 @@ class LeakyReLUFunction(torch.autograd.Function):
         d = _slope(kept, ctx.negative_slope)
         # An in-place Function must update the input's tangent in place as well.
         return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.leaky_relu`, backed by :class:`~customgrad.functions.LeakyReLUFunction`.
+
+    Args:
+        input (Tensor): floating point, any shape.
+        negative_slope (float): slope for :math:`x \le 0`; a number, so it gets no gradient.  Default ``0.01``.
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.leaky_relu(torch.tensor([-2.0, 0.0, 3.0]), negative_slope=0.1)
+        tensor([-0.2000,  0.0000,  3.0000])
+    """
+    check_tensor("input", input, "leaky_relu")
+    check_float_input(input, "leaky_relu")
+    if inplace:
+        check_inplace_allowed(input, "leaky_relu")
+    return _inplace.apply(LeakyReLUFunction, input, negative_slope, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class LeakyReLU(nn.Module):
+    r"""Twin of :class:`torch.nn.LeakyReLU`, backed by :func:`customgrad.functional.leaky_relu`.
+
+    Args:
+        negative_slope (float): slope for :math:`x \le 0`.  Default ``0.01``.
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = LeakyReLU(0.1)
+        >>> m
+        LeakyReLU(negative_slope=0.1)
+        >>> m(torch.tensor([-2.0, 3.0]))
+        tensor([-0.2000,  3.0000])
+    """
+
+    __constants__ = ["inplace", "negative_slope"]
+
+    def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"negative_slope={self.negative_slope}{inplace_str}"
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="leaky_relu", function=LeakyReLUFunction, ours=leaky_relu, reference=TF.leaky_relu, module=LeakyReLU,
+    sample=unary_with(negative_slope=0.2),
+    apply_args=lambda a, k: (a[0], k.get("negative_slope", 0.01), k.get("inplace", False)),
+    kinks=(0.0,), inplace=True,
+))

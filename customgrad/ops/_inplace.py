@@ -17,12 +17,14 @@ which autograd calls right after forward on the same thread, takes it out and sa
 ``torch.func`` transforms (``grad``, ``jvp``, ``vmap``) call ``setup_context`` once per
 transform level for a single forward, which no hand-over can serve, and ``vmap`` cannot run an
 in-place Function at all.  There the functional twins compose instead: an out-of-place apply on
-a copy, written back with ``copy_`` (:func:`inplace_by_copy`), which every transform supports.
+a copy, written back with ``copy_`` (:func:`apply`), which every transform supports.
 """
 
 from __future__ import annotations
 
 import threading
+
+from ._torch_private import functorch_transforms_active
 
 _slot = threading.local()
 
@@ -55,9 +57,16 @@ def input_values(ctx, inputs, output):
     return original
 
 
-def inplace_by_copy(function, input):
-    """In place without an in-place Function: ``input.copy_(function.apply(input.clone(), False))``."""
-    return input.copy_(function.apply(input.clone(), False))
+def apply(function, input, *settings, inplace):
+    """For the functional twins: ``function.apply(input, *settings, inplace)``; under ``torch.func``, by ``copy_``.
+
+    Inside a transform an in-place call runs as ``input.copy_(function.apply(input.clone(),
+    *settings, False))``: the same values and gradients as the in-place Function, in a form
+    every transform supports (``vmap`` cannot run an in-place Function at all).
+    """
+    if inplace and functorch_transforms_active():
+        return input.copy_(function.apply(input.clone(), *settings, False))
+    return function.apply(input, *settings, inplace)
 
 
 def output_tangent(ctx, input_tangent, tangent):

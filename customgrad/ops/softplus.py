@@ -1,4 +1,4 @@
-"""Softplus as a custom autograd Function: a smooth ReLU whose derivative is the sigmoid."""
+"""Softplus: a smooth ReLU whose derivative is the sigmoid."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import math
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
 from ._chain import chain, float_below
+from ._checks import check_float_input, check_tensor
+from ._docs import documented
+from ._registry import Twin, register, unary_with
 
 
 def _slope(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
@@ -46,7 +49,7 @@ class SoftplusFunction(torch.autograd.Function):
     torch's own kernel computes :math:`e^{\beta x} / (e^{\beta x} + 1)`, which gives nan once
     :math:`e^{\beta x}` overflows (float32 with a ``threshold`` above about 88).  Here it gives 1.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, any shape.
         beta (float): :math:`\beta`.  Default ``1.0``.
         threshold (float): above :math:`\beta x > \text{threshold}` the function is :math:`x`.  Default ``20.0``.
@@ -98,3 +101,69 @@ class SoftplusFunction(torch.autograd.Function):
     def jvp(ctx, input_tangent, _beta_tangent, _threshold_tangent):
         (input,) = ctx.saved_tensors
         return chain(input_tangent, _slope(input, ctx.beta, ctx.threshold))
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.softplus`, backed by :class:`~customgrad.functions.SoftplusFunction`.
+
+    Args:
+        input (Tensor): floating point, any shape.
+        beta (float): :math:`\beta`.  Default ``1.0``.
+        threshold (float): where :math:`\beta x` exceeds it, the output is :math:`x`.  Default ``20.0``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.softplus(torch.tensor([-1.0, 0.0, 50.0]), beta=2.0)
+        tensor([ 0.0635,  0.3466, 50.0000])
+    """
+    check_tensor("input", input, "softplus")
+    check_float_input(input, "softplus")
+    return SoftplusFunction.apply(input, beta, threshold)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class Softplus(nn.Module):
+    r"""Twin of :class:`torch.nn.Softplus`, backed by :func:`customgrad.functional.softplus`.
+
+    Args:
+        beta (float): :math:`\beta`.  Default ``1.0``.
+        threshold (float): where :math:`\beta x` exceeds it, the output is :math:`x`.  Default ``20.0``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = Softplus(beta=2.0)
+        >>> m
+        Softplus(beta=2.0, threshold=20.0)
+        >>> m(torch.tensor([0.0]))
+        tensor([0.3466])
+    """
+
+    __constants__ = ["beta", "threshold"]
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="softplus", function=SoftplusFunction, ours=softplus, reference=TF.softplus, module=Softplus,
+    sample=unary_with(beta=2.0, threshold=15.0),  # the switch to x sits at beta * x == threshold
+    apply_args=lambda a, k: (a[0], k.get("beta", 1.0), k.get("threshold", 20.0)), kinks=(7.5,),
+))

@@ -1,4 +1,4 @@
-"""How the loss Functions read ``reduction``: the strings torch accepts, and its errors and warnings."""
+"""How the losses read ``reduction``: the strings torch accepts, and its errors and warnings."""
 
 from __future__ import annotations
 
@@ -35,3 +35,14 @@ def legacy_reduction(size_average, reduce) -> str:
     )
     return reduction
 
+
+
+def module_reduction(size_average, reduce, reduction: str) -> str:
+    """A loss Module's ``reduction``, from torch's deprecated ``size_average`` / ``reduce`` where given.
+
+    A function, not a shared base class: the losses derive from :class:`torch.nn.Module` directly,
+    so the API reference names no private class among their bases.
+    """
+    if size_average is not None or reduce is not None:
+        return legacy_reduction(size_average, reduce)
+    return reduction

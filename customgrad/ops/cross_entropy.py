@@ -1,11 +1,16 @@
-"""Cross-entropy loss as a custom autograd Function: class indices or probabilities, weights, smoothing."""
+"""Cross-entropy loss: class indices or probabilities, weights, smoothing."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
-from ._reduction import check_reduction
+from ._checks import check_tensor
+from ._docs import documented
+from ._reduction import check_reduction, legacy_reduction, module_reduction
+from ._registry import Twin, randn, register
+from ._torch_private import is_functorch_wrapped
 
 _DTYPE_NAMES = {
     torch.int64: "Long", torch.int32: "Int", torch.int16: "Short", torch.int8: "Char", torch.uint8: "Byte",
@@ -15,7 +20,6 @@ _DTYPE_NAMES = {
 
 
 # apply's positional defaults, after (input, target): weight, ignore_index, reduction, label_smoothing.
-_DEFAULTS = (None, None, None, -100, "mean", 0.0)
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -79,7 +83,7 @@ def _check_target_range(target, classes, ignore_index) -> None:
     The check reads the data, so it is skipped for a target wrapped by ``torch.func`` (vmap over
     the target); an out-of-range index there still fails, in ``gather``.
     """
-    if torch._C._functorch.is_functorch_wrapped_tensor(target):
+    if is_functorch_wrapped(target):
         return
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
@@ -163,7 +167,7 @@ class CrossEntropyFunction(torch.autograd.Function):
     torch keeps a full ``log_softmax`` copy of the logits instead; the backward here recomputes
     the softmax from the logits, which also keeps double backward exact.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): logits :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`.
         target (Tensor): class indices (``int64`` or ``uint8``) or class probabilities (shapes below).
         weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
@@ -211,7 +215,7 @@ class CrossEntropyFunction(torch.autograd.Function):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def forward(input, target, weight, ignore_index, reduction, label_smoothing):
         probs = check_cross_entropy(input, target, weight, ignore_index, label_smoothing)
         reduction = check_reduction(reduction)
         smoothing = _smoothing(label_smoothing)
@@ -246,8 +250,7 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        input, target, weight, ignore_index, reduction, label_smoothing = inputs + _DEFAULTS[len(inputs):]
-        ctx.num_inputs = len(inputs)
+        input, target, weight, ignore_index, reduction, label_smoothing = inputs
         ctx.probs = input.shape == target.shape
         ctx.ignore_index = ignore_index
         ctx.reduction = check_reduction(reduction, warn=False)
@@ -260,7 +263,7 @@ class CrossEntropyFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         input, target, weight, output = ctx.saved_tensors
-        needs_input, needs_target, needs_weight = (*ctx.needs_input_grad, False, False)[:3]
+        needs_input, needs_target, needs_weight = ctx.needs_input_grad[:3]
         x, w, r, q, hits, total = _terms(input, target, weight, ctx.ignore_index, ctx.smoothing, ctx.probs)
         s = grad_output.reshape(x.shape[:1] + x.shape[2:]).unsqueeze(1) if ctx.reduction == "none" else grad_output
         if ctx.reduction == "mean":
@@ -283,10 +286,10 @@ class CrossEntropyFunction(torch.autograd.Function):
                 if output is not None:
                     grad_weight = grad_weight - s * output * _sum_but_class(hits)
                 grad_weight = grad_weight.to(weight.dtype)
-        return (grad_input, grad_target, grad_weight, None, None, None)[: ctx.num_inputs]
+        return grad_input, grad_target, grad_weight, None, None, None
 
     @staticmethod
-    def jvp(ctx, input_tangent, target_tangent, weight_tangent=None, *_non_tensor_tangents):
+    def jvp(ctx, input_tangent, target_tangent, weight_tangent, *_setting_tangents):
         input, target, weight, output = ctx.saved_tensors
         x, w, r, q, hits, total = _terms(input, target, weight, ctx.ignore_index, ctx.smoothing, ctx.probs)
         tangent = torch.zeros(x.shape[:1] + x.shape[2:], dtype=q.dtype, device=x.device)
@@ -312,3 +315,133 @@ class CrossEntropyFunction(torch.autograd.Function):
         if output is not None and weight_tangent is not None:
             tangent = tangent - output * (hits * _class_view(weight_tangent, x.dim())).sum() / total
         return tangent
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def cross_entropy(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    weight: torch.Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.cross_entropy`, backed by :class:`~customgrad.functions.CrossEntropyFunction`.
+
+    Args:
+        input (Tensor): unnormalised logits :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`.
+        target (Tensor): class indices (``int64``) of shape :math:`()`, :math:`(N)` or :math:`(N, d_1, ...)`,
+            or class probabilities with ``input``'s shape.
+        weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
+        size_average (bool, optional): deprecated, as in torch; use ``reduction``.
+        ignore_index (int): class index that adds nothing to the loss or its ``'mean'`` (class-index
+            targets only).  Default ``-100``.
+        reduce (bool, optional): deprecated, as in torch; use ``reduction``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        label_smoothing (float): mix the target with the uniform distribution, in :math:`[0, 1]`.  Default ``0.0``.
+
+    Shape:
+        Output: a scalar, or with ``'none'`` :math:`()`, :math:`(N)` or :math:`(N, d_1, ...)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        >>> CF.cross_entropy(logits, torch.tensor([0, 2]), reduction="none")
+        tensor([0.1698, 1.5514])
+        >>> CF.cross_entropy(logits, torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+        tensor(0.8606)
+    """
+    check_tensor("input", input, "cross_entropy")
+    check_tensor("target", target, "cross_entropy")
+    if weight is not None:
+        check_tensor("weight", weight, "cross_entropy")
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    return CrossEntropyFunction.apply(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class CrossEntropyLoss(nn.Module):
+    r"""Twin of :class:`torch.nn.CrossEntropyLoss`, backed by :func:`customgrad.functional.cross_entropy`.
+
+    ``weight`` is a buffer, as in torch: it moves with ``.to()`` and appears in the state_dict.
+
+    Args:
+        weight (Tensor, optional): :math:`(C)` class weights.  Default ``None``.
+        size_average, reduce: deprecated, as in torch; use ``reduction``.
+        ignore_index (int): class index that adds nothing to the loss.  Default ``-100``.
+        reduction (str): ``'mean'`` | ``'sum'`` | ``'none'``.  Default ``'mean'``.
+        label_smoothing (float): in :math:`[0, 1]`.  Default ``0.0``.
+
+    Shape:
+        ``input`` :math:`(C)`, :math:`(N, C)` or :math:`(N, C, d_1, ...)`; ``target`` class indices
+        without the class dimension, or probabilities with ``input``'s shape.
+
+    Example:
+        >>> loss = CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 1.0]), label_smoothing=0.1)
+        >>> list(loss.state_dict())
+        ['weight']
+        >>> loss(torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([1]))
+        tensor(2.0809)
+    """
+
+    __constants__ = ["ignore_index", "reduction", "label_smoothing"]
+
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.reduction = module_reduction(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return cross_entropy(
+            input, target, weight=self.weight, ignore_index=self.ignore_index,
+            reduction=self.reduction, label_smoothing=self.label_smoothing,
+        )
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+def _index_sample(dtype):
+    """(N, C, d) logits, class indices with one ignored, class weights and smoothing: every branch at once."""
+    target = torch.randint(0, 4, (3, 2))
+    target[1, 1] = -100
+    weight = torch.rand(4, dtype=dtype) + 0.5
+    return (randn(3, 4, 2, dtype=dtype), target), {"weight": weight, "label_smoothing": 0.1}
+
+
+def _probability_sample(dtype):
+    """Class probabilities as the target; target and class weights get gradients too."""
+    target = torch.rand(4, 5, dtype=dtype).softmax(1).requires_grad_()
+    weight = (torch.rand(5, dtype=dtype) + 0.5).requires_grad_()
+    return (randn(4, 5, dtype=dtype), target, weight), {"label_smoothing": 0.2, "reduction": "sum"}
+
+
+def _apply_args(a, k):
+    weight = a[2] if len(a) > 2 else k.get("weight")
+    return (a[0], a[1], weight, k.get("ignore_index", -100), k.get("reduction", "mean"),
+            k.get("label_smoothing", 0.0))
+
+
+register(Twin(
+    name="cross_entropy", function=CrossEntropyFunction, ours=cross_entropy, reference=TF.cross_entropy,
+    module=CrossEntropyLoss, sample=_index_sample, apply_args=_apply_args, elementwise=False,
+))
+register(Twin(
+    name="cross_entropy_probs", function=CrossEntropyFunction, ours=cross_entropy,
+    reference=TF.cross_entropy, module=CrossEntropyLoss, sample=_probability_sample, apply_args=_apply_args,
+    elementwise=False,
+))

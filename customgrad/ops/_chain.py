@@ -16,6 +16,8 @@ import functools
 
 import torch
 
+from ._torch_private import functorch_transforms_active, is_legacy_batched
+
 
 def may_overwrite() -> bool:
     """True when temporaries may be updated in place: nothing records or transforms the backward.
@@ -23,7 +25,7 @@ def may_overwrite() -> bool:
     With ``create_graph=True`` autograd records the backward (for double backward), and under
     ``torch.func`` transforms the operands may be batched differently; both take the plain path.
     """
-    return not torch.is_grad_enabled() and not torch._C._are_functorch_transforms_active()
+    return not torch.is_grad_enabled() and not functorch_transforms_active()
 
 
 def chain(grad: torch.Tensor, derivative: torch.Tensor) -> torch.Tensor:
@@ -38,7 +40,7 @@ def chain(grad: torch.Tensor, derivative: torch.Tensor) -> torch.Tensor:
         >>> chain(torch.tensor([2.0, 3.0]), d)
         tensor([1., 3.])
     """
-    if may_overwrite() and not torch._C._functorch.is_legacy_batchedtensor(grad):
+    if may_overwrite() and not is_legacy_batched(grad):
         return derivative.mul_(grad)
     return grad * derivative
 

@@ -1,4 +1,4 @@
-"""GELU as a custom autograd Function: exact (erf) and tanh-approximated, one backward formula each."""
+"""GELU: exact (erf) and tanh-approximated, one backward formula each."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ import math
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
 from ._chain import chain, may_overwrite
+from ._checks import check_float_input, check_tensor
+from ._docs import documented
+from ._registry import Twin, register, unary_with
 
 APPROXIMATIONS = ("none", "tanh")
 
+
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
 _HALF_LOG2E = 0.5 / math.log(2.0)
+
+
 _BETA = math.sqrt(2.0 / math.pi)  # tanh approximation: tanh(beta (x + kappa x^3))
+
+
 _KAPPA = 0.044715
 
 
@@ -76,7 +86,7 @@ class GELUFunction(torch.autograd.Function):
     Numerics: :math:`x\,\varphi(x)` underflows to 0 for large :math:`|x|`, so the gradient is
     exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, any shape.
         approximate (str): ``'none'`` (exact, with :math:`\operatorname{erf}`) or ``'tanh'``.
 
@@ -129,3 +139,74 @@ class GELUFunction(torch.autograd.Function):
     def jvp(ctx, input_tangent, _approximate_tangent):
         (input,) = ctx.saved_tensors
         return chain(input_tangent, _slope(input, ctx.approximate))
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.gelu`, backed by :class:`~customgrad.functions.GELUFunction`.
+
+    Args:
+        input (Tensor): floating point, any shape.
+        approximate (str): ``'none'`` (exact) or ``'tanh'``; anything else raises ``RuntimeError``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> x = torch.tensor([-1.0, 0.0, 1.0])
+        >>> CF.gelu(x), CF.gelu(x, approximate="tanh")
+        (tensor([-0.1587,  0.0000,  0.8413]), tensor([-0.1588,  0.0000,  0.8412]))
+        >>> CF.gelu(x, approximate="fast")
+        Traceback (most recent call last):
+            ...
+        RuntimeError: gelu(): approximate must be 'none' or 'tanh', got 'fast'
+    """
+    check_tensor("input", input, "gelu")
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
+    check_float_input(input, "gelu")
+    return GELUFunction.apply(input, approximate)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class GELU(nn.Module):
+    r"""Twin of :class:`torch.nn.GELU`, backed by :func:`customgrad.functional.gelu`.
+
+    Args:
+        approximate (str): ``'none'`` or ``'tanh'``.  Default ``'none'``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = GELU(approximate="tanh")
+        >>> m
+        GELU(approximate='tanh')
+        >>> m(torch.tensor([1.0]))
+        tensor([0.8412])
+    """
+
+    __constants__ = ["approximate"]
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="gelu", function=GELUFunction, ours=gelu, reference=TF.gelu, module=GELU,
+    sample=unary_with(approximate="none"), apply_args=lambda a, k: (a[0], k.get("approximate", "none")),
+))

@@ -1,12 +1,16 @@
-"""ELU as a custom autograd Function: a smooth negative branch whose derivative is read off the output."""
+"""ELU: a smooth negative branch whose derivative is read off the output."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as TF
+from torch import nn
 
-from .._docs import documented
+from . import _inplace
 from ._chain import chain, smallest_subnormal
+from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._docs import documented
+from ._registry import Twin, register, unary_with
 
 _INPLACE_NEGATIVE_ALPHA = (
     "elu(inplace=True) with a negative alpha cannot be differentiated: the overwritten input "
@@ -64,7 +68,7 @@ class ELUFunction(torch.autograd.Function):
     a nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
     passes the gradient through instead, so torch itself disagrees with itself there).
 
-    Args (``apply`` is positional):
+    Args:
         input (Tensor): floating point, any shape.
         alpha (float): :math:`\alpha`, the negative saturation level.  Default ``1.0``.
         inplace (bool): overwrite ``input`` and return it, marked dirty.  Default ``False``.
@@ -120,3 +124,72 @@ class ELUFunction(torch.autograd.Function):
         d = _slope(ctx)
         # An in-place Function must update the input's tangent in place as well.
         return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
+
+
+# ----------------------------------------------------------------------------- functional twin
+
+def elu(input: torch.Tensor, alpha: float = 1.0, inplace: bool = False) -> torch.Tensor:
+    r"""Twin of :func:`torch.nn.functional.elu`, backed by :class:`~customgrad.functions.ELUFunction`.
+
+    Args:
+        input (Tensor): floating point, any shape.
+        alpha (float): :math:`\alpha`, the value :math:`-\alpha` is approached as :math:`x \to -\infty`.  Default ``1.0``.
+        inplace (bool): overwrite ``input`` and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> import customgrad.functional as CF
+        >>> CF.elu(torch.tensor([-100.0, 0.0, 2.0]), alpha=0.5)
+        tensor([-0.5000,  0.0000,  2.0000])
+    """
+    check_tensor("input", input, "elu")
+    check_float_input(input, "elu")
+    if inplace:
+        check_inplace_allowed(input, "elu")
+    return _inplace.apply(ELUFunction, input, alpha, inplace=inplace)
+
+
+# ----------------------------------------------------------------------------- Module twin
+
+class ELU(nn.Module):
+    r"""Twin of :class:`torch.nn.ELU`, backed by :func:`customgrad.functional.elu`.
+
+    Args:
+        alpha (float): :math:`\alpha`.  Default ``1.0``.
+        inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.
+
+    Shape:
+        Input :math:`(*)`, output :math:`(*)`.
+
+    Example:
+        >>> m = ELU(alpha=0.5, inplace=True)
+        >>> m
+        ELU(alpha=0.5, inplace=True)
+        >>> x = torch.tensor([-100.0, 1.0])
+        >>> m(x) is x, x
+        (True, tensor([-0.5000,  1.0000]))
+    """
+
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"alpha={self.alpha}{inplace_str}"
+
+
+# ----------------------------------------------------------------------------- twin registration
+
+register(Twin(
+    name="elu", function=ELUFunction, ours=elu, reference=TF.elu, module=ELU, sample=unary_with(alpha=1.5),
+    apply_args=lambda a, k: (a[0], k.get("alpha", 1.0), k.get("inplace", False)), kinks=(0.0,), inplace=True,
+))

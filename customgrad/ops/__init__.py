@@ -1,0 +1,39 @@
+"""One module per operation, each holding everything about it.
+
+``<op>.py`` defines the operation's ``torch.autograd.Function``, its functional twin (as in
+:mod:`torch.nn.functional`), its Module twin (as in :mod:`torch.nn`, where torch has one) and
+its entry in the twin registry.  The public namespaces :mod:`customgrad.functions`,
+:mod:`customgrad.functional` and :mod:`customgrad.nn` re-export them.
+
+The mechanics several operations share each live in one private module, explained at its top:
+
+- ``_chain.py``: the chain rule of an elementwise op, fast on the CPU (one temporary, no masks);
+- ``_inplace.py``: in-place operations (what an in-place forward must keep, and ``torch.func``);
+- ``_checks.py``: argument checks that fail the way torch fails;
+- ``_reduction.py``: the losses' ``reduction`` argument;
+- ``_docs.py``: each Function's formulas, written once on the Function;
+- ``_registry.py``: the twin registry (:mod:`customgrad.twins` is its public face);
+- ``_torch_private.py``: the only private torch calls, each with its reason.
+"""
+
+from . import (  # noqa: F401  (importing an operation registers it, in this reading order)
+    cross_entropy,
+    cube,
+    elu,
+    exp,
+    gelu,
+    hardswish,
+    layer_norm,
+    leaky_relu,
+    learned_silu,
+    linear,
+    mish,
+    mse_loss,
+    prelu,
+    relu,
+    sigmoid,
+    silu,
+    softplus,
+    square,
+    tanh,
+)

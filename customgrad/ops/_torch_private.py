@@ -1,0 +1,39 @@
+"""The private torch calls customgrad relies on, each with the reason it is needed.
+
+Everything else in the library uses public torch APIs.  These three have no public
+equivalent in torch 2.13; they are wrapped here so that a change in torch breaks one module,
+and ``tests/test_torch_private.py`` checks each one's behaviour on every run, so such a change
+fails loudly instead of silently taking a slow or wrong path.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def functorch_transforms_active() -> bool:
+    """True inside ``torch.func`` transforms (``grad``, ``vmap``, ``jvp``).
+
+    Why: the fast paths write into preallocated buffers with ``out=`` or update temporaries in
+    place; neither batches under ``vmap`` nor is recorded under ``grad``.  Inside a transform
+    the Functions take the plain out-of-place path, and the in-place twins compose by ``copy_``.
+    """
+    return torch._C._are_functorch_transforms_active()
+
+
+def is_legacy_batched(tensor: torch.Tensor) -> bool:
+    """True for a tensor batched by the legacy vmap that ``gradcheck(check_batched_grad=True)`` uses.
+
+    Why: that vmap runs outside ``torch.func``, so :func:`functorch_transforms_active` is false,
+    yet writing a batched gradient into an unbatched temporary in place fails.
+    """
+    return torch._C._functorch.is_legacy_batchedtensor(tensor)
+
+
+def is_functorch_wrapped(tensor: torch.Tensor) -> bool:
+    """True for a tensor wrapped by a ``torch.func`` transform.
+
+    Why: reading a wrapped tensor's values (``.item()``, ``min()``/``max()`` for a range
+    check) is refused under ``vmap``; such checks are skipped for wrapped tensors.
+    """
+    return torch._C._functorch.is_functorch_wrapped_tensor(tensor)

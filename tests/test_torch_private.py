@@ -1,0 +1,54 @@
+"""The private torch calls in customgrad/ops/_torch_private.py behave as the library assumes.
+
+If a torch upgrade renames or changes one of them, these tests fail here, by name, rather than
+a Function silently taking the wrong path.
+"""
+
+import torch
+from torch.autograd.gradcheck import gradcheck
+
+from customgrad.ops import _torch_private as private
+
+
+def test_functorch_transforms_active_is_true_exactly_inside_a_transform():
+    assert private.functorch_transforms_active() is False
+    seen = []
+
+    def probe(x):
+        seen.append(private.functorch_transforms_active())
+        return x.sin().sum()
+
+    torch.func.grad(probe)(torch.ones(3))
+    torch.func.vmap(lambda x: seen.append(private.functorch_transforms_active()) or x)(torch.ones(2, 3))
+    torch.func.jvp(probe, (torch.ones(3),), (torch.ones(3),))
+    assert seen == [True, True, True]
+
+
+def test_is_legacy_batched_sees_gradchecks_batched_gradients():
+    seen = []
+
+    class Probe(torch.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            pass
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(private.is_legacy_batched(grad))
+            return grad * 2
+
+    x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(Probe.apply, (x,), check_batched_grad=True)
+    assert False in seen and True in seen  # plain backward passes, then the batched-grad check
+    assert private.is_legacy_batched(torch.ones(2)) is False
+
+
+def test_is_functorch_wrapped_sees_tensors_inside_vmap():
+    seen = []
+    torch.func.vmap(lambda x: seen.append(private.is_functorch_wrapped(x)) or x)(torch.ones(2, 3))
+    assert seen == [True]
+    assert private.is_functorch_wrapped(torch.ones(2)) is False
