@@ -10,7 +10,7 @@ Every timing is the median of :meth:`torch.utils.benchmark.Timer.blocked_autoran
 
 Run the full sweep (sizes 1e3 to 1e7, float32, CUDA when available) with
 ``python -m customgrad.bench`` (``make bench``); it writes ``_build/bench/bench.txt`` and
-``bench.json`` and reports each target of the benchmark issue as PASS or MISS.
+``bench.json`` and reports each speed and memory target as PASS or MISS.
 
 On CPU the timings use one thread by default (as :class:`torch.utils.benchmark.Timer` does):
 a shared machine disturbs one thread less than all of them, and the ratios stay comparable.
@@ -50,7 +50,7 @@ SIZES: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
 PHASES: tuple[str, ...] = ("forward", "backward", "forward+backward")
 OURS, BUILTIN, COMPILED = "ours", "built-in", "compiled"
 
-#: The benchmark issue's targets: float32, forward+backward, at TARGET_MIN_SIZE elements and above.
+#: The speed targets: float32, forward+backward, at TARGET_MIN_SIZE elements and above.
 TARGETS = {"relu": 1.25, "default": 1.5}
 TARGET_MIN_SIZE = 10**6
 
@@ -194,7 +194,7 @@ class BenchResult:
         return {"size": size, "ours": ours * 1e6, "built-in": builtin * 1e6, "extra": (ours - builtin) * 1e6}
 
     def targets(self) -> list[dict]:
-        """Each target of the benchmark issue, PASS or MISS, with the measured value."""
+        """Each speed and memory target, PASS or MISS, with the measured value."""
         rows = []
         big = [s for s in self.sizes if s >= TARGET_MIN_SIZE]
         for op in self.ops:

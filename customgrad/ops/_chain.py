@@ -12,8 +12,6 @@ in *one* temporary, updated in place, and multiply it into the incoming gradient
 
 from __future__ import annotations
 
-import functools
-
 import torch
 
 from ._torch_private import functorch_transforms_active, is_legacy_batched
@@ -45,18 +43,25 @@ def chain(grad: torch.Tensor, derivative: torch.Tensor) -> torch.Tensor:
     return grad * derivative
 
 
-@functools.lru_cache(maxsize=None)
+_FLOAT_BELOW: dict[tuple[float, torch.dtype], float] = {}
+
+
+@torch.compiler.assume_constant_result  # torch.compile calls it once and keeps the number
 def float_below(value: float, dtype: torch.dtype) -> float:
     """The largest ``dtype`` number strictly below ``value`` (after rounding ``value`` to ``dtype``).
 
     ``threshold(t, float_below(v, dtype), ...)`` replaces exactly the entries ``t < v``.
+    Remembered per ``(value, dtype)``: a backward calls it on every pass.
 
     Example:
         >>> float_below(1.0, torch.float32) == 1.0 - 2.0**-24
         True
     """
-    v = torch.tensor(value, dtype=dtype)
-    return torch.nextafter(v, torch.tensor(float("-inf"), dtype=dtype)).item()
+    below = _FLOAT_BELOW.get((value, dtype))
+    if below is None:
+        v = torch.tensor(value, dtype=dtype)
+        below = _FLOAT_BELOW[(value, dtype)] = torch.nextafter(v, torch.tensor(float("-inf"), dtype=dtype)).item()
+    return below
 
 
 def smallest_subnormal(dtype: torch.dtype) -> float:

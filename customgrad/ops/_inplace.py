@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import threading
 
+import torch
+
+from . import _compile
 from ._torch_private import functorch_transforms_active
 
 _slot = threading.local()
@@ -58,15 +61,16 @@ def input_values(ctx, inputs, output):
 
 
 def apply(function, input, *settings, inplace):
-    """For the functional twins: ``function.apply(input, *settings, inplace)``; under ``torch.func``, by ``copy_``.
+    """For the functional twins: ``function.apply(input, *settings, inplace)``, composed where needed.
 
-    Inside a transform an in-place call runs as ``input.copy_(function.apply(input.clone(),
-    *settings, False))``: the same values and gradients as the in-place Function, in a form
-    every transform supports (``vmap`` cannot run an in-place Function at all).
+    Inside a ``torch.func`` transform, and while ``torch.compile`` traces, an in-place call runs
+    as ``input.copy_(function.apply(input.clone(), *settings, False))``: the same values and
+    gradients as the in-place Function, in a form every transform supports (``vmap`` cannot run
+    an in-place Function at all) and that the compiler traces without a graph break.
     """
-    if inplace and functorch_transforms_active():
-        return input.copy_(function.apply(input.clone(), *settings, False))
-    return function.apply(input, *settings, inplace)
+    if inplace and (functorch_transforms_active() or torch.compiler.is_compiling()):
+        return input.copy_(_compile.apply(function, input.clone(), *settings, False))
+    return _compile.apply(function, input, *settings, inplace)
 
 
 def output_tangent(ctx, input_tangent, tangent):

@@ -26,7 +26,10 @@ def is_legacy_batched(tensor: torch.Tensor) -> bool:
 
     Why: that vmap runs outside ``torch.func``, so :func:`functorch_transforms_active` is false,
     yet writing a batched gradient into an unbatched temporary in place fails.
+    ``torch.compile`` cannot trace the call; a compiled graph never holds such a tensor.
     """
+    if torch.compiler.is_compiling():
+        return False
     return torch._C._functorch.is_legacy_batchedtensor(tensor)
 
 

@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._reduction import check_reduction, legacy_reduction, module_reduction
 from ._registry import Twin, randn, register
@@ -81,9 +83,10 @@ def _check_target_range(target, classes, ignore_index) -> None:
     """``IndexError`` for a class index outside ``[0, C)`` that is not ``ignore_index``, as torch raises.
 
     The check reads the data, so it is skipped for a target wrapped by ``torch.func`` (vmap over
-    the target); an out-of-range index there still fails, in ``gather``.
+    the target) and while ``torch.compile`` traces; an out-of-range index there still fails, in
+    ``gather``.
     """
-    if is_functorch_wrapped(target):
+    if torch.compiler.is_compiling() or is_functorch_wrapped(target):
         return
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
@@ -136,6 +139,7 @@ def _terms(input, target, weight, ignore_index, smoothing, probs):
     return x, w, r, (r if w is None else r * w), hits, total
 
 
+@compiled_variant
 @documented
 class CrossEntropyFunction(torch.autograd.Function):
     r"""Cross-entropy of logits against class indices or class probabilities, with a hand-written backward.
@@ -360,13 +364,13 @@ def cross_entropy(
         check_tensor("weight", weight, "cross_entropy")
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
-    return CrossEntropyFunction.apply(input, target, weight, ignore_index, reduction, label_smoothing)
+    return _compile.apply(CrossEntropyFunction, input, target, weight, ignore_index, reduction, label_smoothing)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class CrossEntropyLoss(nn.Module):
-    r"""Twin of :class:`torch.nn.CrossEntropyLoss`, backed by :func:`customgrad.functional.cross_entropy`.
+    r"""Twin of :class:`torch.nn.CrossEntropyLoss`, backed by :class:`~customgrad.functions.CrossEntropyFunction` through :func:`customgrad.functional.cross_entropy`.
 
     ``weight`` is a buffer, as in torch: it moves with ``.to()`` and appears in the state_dict.
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import torch
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+@compiled_variant
 @documented
 class CubeFunction(torch.autograd.Function):
     r"""The cube :math:`x^3` with a hand-written backward.
@@ -94,7 +97,7 @@ def cube(input: torch.Tensor) -> torch.Tensor:
         tensor([ 3., 12.])
     """
     check_tensor("input", input, "cube")
-    return CubeFunction.apply(input)
+    return _compile.apply(CubeFunction, input)
 
 
 # ----------------------------------------------------------------------------- twin registration

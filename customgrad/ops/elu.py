@@ -9,6 +9,7 @@ from torch import nn
 from . import _inplace
 from ._chain import chain, smallest_subnormal
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
 
@@ -44,6 +45,7 @@ def _slope(ctx) -> torch.Tensor:
     return _slope_from_output(kept, ctx.alpha) if ctx.alpha >= 0 else _slope_from_input(kept, ctx.alpha)
 
 
+@compiled_variant
 @documented
 class ELUFunction(torch.autograd.Function):
     r"""Exponential linear unit with a hand-written backward.
@@ -154,7 +156,7 @@ def elu(input: torch.Tensor, alpha: float = 1.0, inplace: bool = False) -> torch
 # ----------------------------------------------------------------------------- Module twin
 
 class ELU(nn.Module):
-    r"""Twin of :class:`torch.nn.ELU`, backed by :func:`customgrad.functional.elu`.
+    r"""Twin of :class:`torch.nn.ELU`, backed by :class:`~customgrad.functions.ELUFunction` through :func:`customgrad.functional.elu`.
 
     Args:
         alpha (float): :math:`\alpha`.  Default ``1.0``.

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import torch
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+@compiled_variant
 @documented
 class ExpFunction(torch.autograd.Function):
     r"""The exponential with a hand-written backward: the derivative is the output.
@@ -97,7 +100,7 @@ def exp(input: torch.Tensor) -> torch.Tensor:
         True
     """
     check_tensor("input", input, "exp")
-    return ExpFunction.apply(input)
+    return _compile.apply(ExpFunction, input)
 
 
 # ----------------------------------------------------------------------------- twin registration

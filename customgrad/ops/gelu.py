@@ -8,8 +8,10 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._chain import chain, may_overwrite
 from ._checks import check_float_input, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
 
@@ -68,6 +70,7 @@ def _slope(x: torch.Tensor, approximate: str) -> torch.Tensor:
     return _tanh_slope(x) if approximate == "tanh" else _exact_slope(x)
 
 
+@compiled_variant
 @documented
 class GELUFunction(torch.autograd.Function):
     r"""Gaussian error linear unit with a hand-written backward, exact or tanh-approximated.
@@ -169,13 +172,13 @@ def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
     check_float_input(input, "gelu")
-    return GELUFunction.apply(input, approximate)
+    return _compile.apply(GELUFunction, input, approximate)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class GELU(nn.Module):
-    r"""Twin of :class:`torch.nn.GELU`, backed by :func:`customgrad.functional.gelu`.
+    r"""Twin of :class:`torch.nn.GELU`, backed by :class:`~customgrad.functions.GELUFunction` through :func:`customgrad.functional.gelu`.
 
     Args:
         approximate (str): ``'none'`` or ``'tanh'``.  Default ``'none'``.

@@ -9,6 +9,7 @@ from torch import nn
 from . import _inplace
 from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._inplace import input_values, run_keeping_original
 from ._registry import Twin, register, unary
@@ -26,9 +27,10 @@ def _slope(x: torch.Tensor) -> torch.Tensor:
     return TF.threshold(t, -0.5, 0.0, inplace=True)  # x <= -3: slope 0
 
 
+@compiled_variant
 @documented
 class HardSwishFunction(torch.autograd.Function):
-    r"""HardSwish with a hand-written backward (the exercise of seed 001).
+    r"""HardSwish with a hand-written backward.
 
     Forward:
 
@@ -129,7 +131,7 @@ def hardswish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 # ----------------------------------------------------------------------------- Module twin
 
 class Hardswish(nn.Module):
-    r"""Twin of :class:`torch.nn.Hardswish`, backed by :func:`customgrad.functional.hardswish`.
+    r"""Twin of :class:`torch.nn.Hardswish`, backed by :class:`~customgrad.functions.HardSwishFunction` through :func:`customgrad.functional.hardswish`.
 
     Args:
         inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.

@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, randn, register
 
@@ -24,6 +26,7 @@ def _normalize_backward(grad_xhat, xhat, rstd, dims):
     return rstd * (centred - xhat * (xhat * grad_xhat).mean(dims, keepdim=True))
 
 
+@compiled_variant
 @documented
 class LayerNormFunction(torch.autograd.Function):
     r"""Layer normalisation over the trailing ``normalized_shape`` dimensions, with a hand-written backward.
@@ -182,13 +185,13 @@ def layer_norm(
         raise TypeError(
             f"layer_norm(): argument 'normalized_shape' must be tuple of ints, not {type(normalized_shape).__name__}"
         )
-    return LayerNormFunction.apply(input, tuple(normalized_shape), weight, bias, eps)[0]
+    return _compile.apply(LayerNormFunction, input, tuple(normalized_shape), weight, bias, eps)[0]
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class LayerNorm(nn.Module):
-    r"""Twin of :class:`torch.nn.LayerNorm`, backed by :func:`customgrad.functional.layer_norm`.
+    r"""Twin of :class:`torch.nn.LayerNorm`, backed by :class:`~customgrad.functions.LayerNormFunction` through :func:`customgrad.functional.layer_norm`.
 
     Args:
         normalized_shape (int or list or torch.Size): the trailing shape to normalise over.

@@ -9,6 +9,7 @@ from torch import nn
 from . import _inplace
 from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
 
@@ -26,6 +27,7 @@ def _slope(t: torch.Tensor, negative_slope: float) -> torch.Tensor:
     return d.clamp_(min=0).mul_(1 - negative_slope).add_(negative_slope)
 
 
+@compiled_variant
 @documented
 class LeakyReLUFunction(torch.autograd.Function):
     r"""Leaky rectified linear unit with a hand-written backward.
@@ -140,7 +142,7 @@ def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01, inplace: bool 
 # ----------------------------------------------------------------------------- Module twin
 
 class LeakyReLU(nn.Module):
-    r"""Twin of :class:`torch.nn.LeakyReLU`, backed by :func:`customgrad.functional.leaky_relu`.
+    r"""Twin of :class:`torch.nn.LeakyReLU`, backed by :class:`~customgrad.functions.LeakyReLUFunction` through :func:`customgrad.functional.leaky_relu`.
 
     Args:
         negative_slope (float): slope for :math:`x \le 0`.  Default ``0.01``.

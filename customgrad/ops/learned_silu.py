@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor, refuse_complex_grad
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, randn, register
 from .silu import silu_grad
@@ -21,6 +23,7 @@ def _real_if_real(grad, input):
     return grad.real if grad.is_complex() and not input.is_complex() else grad
 
 
+@compiled_variant
 @documented
 class LearnedSiLUFunction(torch.autograd.Function):
     r"""SiLU with a learnable scale: :math:`a\,x\,\sigma(x)`, gradients for both :math:`x` and :math:`a`.
@@ -134,7 +137,7 @@ def learned_silu(input: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
     check_tensor("input", input, "learned_silu")
     check_tensor("slope", slope, "learned_silu")
     refuse_complex_grad(input, "silu")
-    return LearnedSiLUFunction.apply(input, slope)
+    return _compile.apply(LearnedSiLUFunction, input, slope)
 
 
 # ----------------------------------------------------------------------------- Module twin

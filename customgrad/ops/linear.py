@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, randn, register
 
@@ -23,6 +25,7 @@ def _rows(t: torch.Tensor) -> torch.Tensor:
     return t.reshape(math.prod(t.shape[:-1]), t.shape[-1])
 
 
+@compiled_variant
 @documented
 class LinearFunction(torch.autograd.Function):
     r"""Affine map :math:`y = x W^\top + b` with hand-written matrix-calculus gradients.
@@ -146,15 +149,15 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     check_tensor("input", input, "linear")
     check_tensor("weight", weight, "linear")
     if bias is None:
-        return LinearFunction.apply(input, weight, None)
+        return _compile.apply(LinearFunction, input, weight, None)
     check_tensor("bias", bias, "linear")
-    return LinearFunction.apply(input, weight, bias)
+    return _compile.apply(LinearFunction, input, weight, bias)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class Linear(nn.Module):
-    r"""Twin of :class:`torch.nn.Linear`, backed by :func:`customgrad.functional.linear`.
+    r"""Twin of :class:`torch.nn.Linear`, backed by :class:`~customgrad.functions.LinearFunction` through :func:`customgrad.functional.linear`.
 
     Parameters are created and initialised exactly as torch's: ``weight`` :math:`(\text{out}, \text{in})`
     and ``bias`` :math:`(\text{out})` uniform in :math:`\pm 1/\sqrt{\text{in}}`, so the same seed

@@ -14,6 +14,7 @@ from torch import nn
 
 from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
 from ._registry import Twin, register, unary
@@ -47,6 +48,7 @@ def mish_grad(grad, input, fast):
     return out.mul_(bracket)
 
 
+@compiled_variant
 @documented
 class MishFunction(torch.autograd.Function):
     r"""Mish with a hand-written, overflow-free backward.
@@ -159,7 +161,7 @@ def mish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 # ----------------------------------------------------------------------------- Module twin
 
 class Mish(nn.Module):
-    r"""Twin of :class:`torch.nn.Mish`, backed by :func:`customgrad.functional.mish`.
+    r"""Twin of :class:`torch.nn.Mish`, backed by :class:`~customgrad.functions.MishFunction` through :func:`customgrad.functional.mish`.
 
     Forward:
 

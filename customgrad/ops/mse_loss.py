@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._reduction import check_reduction, legacy_reduction, module_reduction
 from ._registry import REFERENCE_ATTRIBUTE_ERROR, Twin, randn, register
@@ -16,11 +18,12 @@ from ._registry import REFERENCE_ATTRIBUTE_ERROR, Twin, randn, register
 
 def check_mse_dtypes(input: torch.Tensor, target: torch.Tensor) -> None:
     """torch's ``mse_loss`` kernel exists for real floating types only (after type promotion)."""
-    dtype = torch.result_type(input, target)
+    dtype = torch.promote_types(input.dtype, target.dtype)
     if not dtype.is_floating_point:
         raise NotImplementedError(f"mse_loss(): not implemented for {dtype}; expected floating-point input or target")
 
 
+@compiled_variant
 @documented
 class MSELossFunction(torch.autograd.Function):
     r"""Mean squared error between ``input`` and ``target``, with a hand-written backward.
@@ -194,19 +197,19 @@ def mse_loss(
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
     if weight is None:
-        return MSELossFunction.apply(input, target, reduction, None)
+        return _compile.apply(MSELossFunction, input, target, reduction, None)
     check_tensor("weight", weight, "mse_loss")
     if weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
-    return MSELossFunction.apply(input, target, reduction, weight)
+    return _compile.apply(MSELossFunction, input, target, reduction, weight)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class MSELoss(nn.Module):
-    r"""Twin of :class:`torch.nn.MSELoss`, backed by :func:`customgrad.functional.mse_loss`.
+    r"""Twin of :class:`torch.nn.MSELoss`, backed by :class:`~customgrad.functions.MSELossFunction` through :func:`customgrad.functional.mse_loss`.
 
     Args:
         size_average, reduce: deprecated, as in torch; use ``reduction``.

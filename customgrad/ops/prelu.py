@@ -6,8 +6,10 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._chain import chain
 from ._checks import check_float_input, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, randn, register
 
@@ -35,6 +37,7 @@ def _slope(input: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
     return torch.addcmul(slope, positive, 1 - slope)  # w + [x > 0] (1 - w)
 
 
+@compiled_variant
 @documented
 class PReLUFunction(torch.autograd.Function):
     r"""Parametric ReLU with a hand-written backward for the input and the slopes.
@@ -160,13 +163,13 @@ def prelu(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     if weight.dim() > 1:
         raise RuntimeError(f"prelu(): weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
     check_float_input(input, "prelu")
-    return PReLUFunction.apply(input, weight)
+    return _compile.apply(PReLUFunction, input, weight)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class PReLU(nn.Module):
-    r"""Twin of :class:`torch.nn.PReLU`, backed by :func:`customgrad.functional.prelu`.
+    r"""Twin of :class:`torch.nn.PReLU`, backed by :class:`~customgrad.functions.PReLUFunction` through :func:`customgrad.functional.prelu`.
 
     Args:
         num_parameters (int): 1 (one slope shared by all channels) or the number of channels.  Default ``1``.

@@ -15,6 +15,7 @@ from torch import nn
 from . import _inplace
 from ._chain import chain
 from ._checks import check_inplace_allowed, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 from ._torch_private import functorch_transforms_active
@@ -43,6 +44,7 @@ def _derivative(output: torch.Tensor) -> torch.Tensor:
     return torch.ne(y, _ZERO, out=torch.empty_like(y))
 
 
+@compiled_variant
 @documented
 class ReLUFunction(torch.autograd.Function):
     r"""Rectified linear unit with a hand-written backward.
@@ -148,7 +150,7 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 # ----------------------------------------------------------------------------- Module twin
 
 class ReLU(nn.Module):
-    r"""Twin of :class:`torch.nn.ReLU`, backed by :func:`customgrad.functional.relu`.
+    r"""Twin of :class:`torch.nn.ReLU`, backed by :class:`~customgrad.functions.ReLUFunction` through :func:`customgrad.functional.relu`.
 
     Args:
         inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.

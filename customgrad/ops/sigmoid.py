@@ -11,11 +11,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+@compiled_variant
 @documented
 class SigmoidFunction(torch.autograd.Function):
     r"""The logistic sigmoid with a hand-written backward, written from the output.
@@ -103,13 +106,13 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
         tensor([0.5000, 0.7311])
     """
     check_tensor("input", input, "sigmoid")
-    return SigmoidFunction.apply(input)
+    return _compile.apply(SigmoidFunction, input)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class Sigmoid(nn.Module):
-    r"""Twin of :class:`torch.nn.Sigmoid`, backed by :func:`customgrad.functional.sigmoid`.
+    r"""Twin of :class:`torch.nn.Sigmoid`, backed by :class:`~customgrad.functions.SigmoidFunction` through :func:`customgrad.functional.sigmoid`.
 
     Shape:
         Input :math:`(*)`, output :math:`(*)`.

@@ -13,6 +13,7 @@ from torch import nn
 
 from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor, refuse_complex_grad
+from ._compile import compiled_variant
 from ._docs import documented
 from ._inplace import input_values, output_tangent, run_keeping_original
 from ._registry import Twin, register, unary
@@ -38,6 +39,7 @@ def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):
     return out.addcmul_(out, sigma)
 
 
+@compiled_variant
 @documented
 class SwishFunction(torch.autograd.Function):
     r"""SiLU, also called Swish: :math:`x\,\sigma(x)`, with a hand-written backward.
@@ -145,7 +147,7 @@ def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
 # ----------------------------------------------------------------------------- Module twin
 
 class SiLU(nn.Module):
-    r"""Twin of :class:`torch.nn.SiLU` (Swish), backed by :func:`customgrad.functional.silu`.
+    r"""Twin of :class:`torch.nn.SiLU` (Swish), backed by :class:`~customgrad.functions.SwishFunction` through :func:`customgrad.functional.silu`.
 
     Args:
         inplace (bool): overwrite the input and return the same tensor object.  Default ``False``.

@@ -8,8 +8,10 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from . import _compile
 from ._chain import chain, float_below
 from ._checks import check_float_input, check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
 
@@ -30,6 +32,7 @@ def _slope(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
     return u.neg_().sigmoid_()
 
 
+@compiled_variant
 @documented
 class SoftplusFunction(torch.autograd.Function):
     r"""Softplus with a hand-written backward, linear above ``threshold`` as torch's.
@@ -123,13 +126,13 @@ def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) ->
     """
     check_tensor("input", input, "softplus")
     check_float_input(input, "softplus")
-    return SoftplusFunction.apply(input, beta, threshold)
+    return _compile.apply(SoftplusFunction, input, beta, threshold)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class Softplus(nn.Module):
-    r"""Twin of :class:`torch.nn.Softplus`, backed by :func:`customgrad.functional.softplus`.
+    r"""Twin of :class:`torch.nn.Softplus`, backed by :class:`~customgrad.functions.SoftplusFunction` through :func:`customgrad.functional.softplus`.
 
     Args:
         beta (float): :math:`\beta`.  Default ``1.0``.

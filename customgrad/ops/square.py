@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import torch
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+@compiled_variant
 @documented
 class SquareFunction(torch.autograd.Function):
     r"""The square :math:`x^2` with a hand-written backward.
@@ -94,7 +97,7 @@ def square(input: torch.Tensor) -> torch.Tensor:
         tensor([9, 4])
     """
     check_tensor("input", input, "square")
-    return SquareFunction.apply(input)
+    return _compile.apply(SquareFunction, input)
 
 
 # ----------------------------------------------------------------------------- twin registration

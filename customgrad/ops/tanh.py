@@ -9,11 +9,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from . import _compile
 from ._checks import check_tensor
+from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+@compiled_variant
 @documented
 class TanhFunction(torch.autograd.Function):
     r"""The hyperbolic tangent with a hand-written backward, written from the output.
@@ -97,13 +100,13 @@ def tanh(input: torch.Tensor) -> torch.Tensor:
         tensor([1.0000, 0.4200])
     """
     check_tensor("input", input, "tanh")
-    return TanhFunction.apply(input)
+    return _compile.apply(TanhFunction, input)
 
 
 # ----------------------------------------------------------------------------- Module twin
 
 class Tanh(nn.Module):
-    r"""Twin of :class:`torch.nn.Tanh`, backed by :func:`customgrad.functional.tanh`.
+    r"""Twin of :class:`torch.nn.Tanh`, backed by :class:`~customgrad.functions.TanhFunction` through :func:`customgrad.functional.tanh`.
 
     Shape:
         Input :math:`(*)`, output :math:`(*)`.
