@@ -11,11 +11,12 @@
 
 from . import functional, functions, nn, twins
 from .checkpoint import checkpoint
-from .verify import VerifyReport, verify
+from .report import VerifyMatrix, VerifyReport
+from .verify import verify
 
 __version__ = "0.1.0"
 
-__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "bench"]
+__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench"]
 
 
 def __getattr__(name):

@@ -4,7 +4,9 @@ PyTorch ships the parts (:func:`torch.autograd.gradcheck`, :mod:`torch.func`, :f
 saved-tensor hooks); :func:`verify` runs them all on one Function and adds the checks nothing in
 PyTorch makes for a hand-written backward: one gradient per input, in-place and aliasing rules,
 ``grad_output`` left untouched, what the Function keeps alive for backward, and tensors hidden on
-``ctx``.  Each check ends ``passed``, ``failed`` (with the reason) or ``n/a`` (with why not).
+``ctx``.  Each check is defined once below with :func:`check`, which puts it in
+:data:`~customgrad.report.REGISTRY`; each ends ``passed``, ``failed`` (with the reason) or ``n/a``
+(with why not).  The results are :class:`~customgrad.report.VerifyReport` objects.
 
 Example:
     >>> import torch
@@ -22,46 +24,23 @@ Example:
 
 from __future__ import annotations
 
-import html
 import inspect
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 import torch
 from torch.autograd import forward_ad as fwAD
 from torch.autograd.gradcheck import GradcheckError
 
+from .report import (CHECKS, FAILED, NA, PASSED, REGISTRY, Check, CheckSpec, VerificationError, VerifyMatrix,
+                     VerifyReport)
+
 __all__ = [
     "CHECKS", "Check", "VerifyReport", "VerifyMatrix", "VerificationError",
-    "verify", "verify_twin", "verify_all", "saved_for_backward",
+    "check", "verify", "verify_twin", "verify_all", "saved_for_backward", "edge_points",
 ]
-
-PASSED, FAILED, NA = "passed", "failed", "n/a"
-
-#: Every check, in report order, with what it asks.
-CHECKS: dict[str, str] = {
-    "forward": "output equals the reference's on the given inputs",
-    "gradients": "backward returns one gradient per forward input (None for non-tensors)",
-    "backward": "gradients equal the reference's on the given inputs",
-    "gradcheck": "backward agrees with finite differences (float64 copies)",
-    "gradgradcheck": "double backward works and agrees with finite differences (float64 copies)",
-    "forward AD": "the jvp agrees with finite differences (float64) and with the reference's",
-    "vmap": "torch.func.vmap over a batch equals a loop over its samples",
-    "func.grad": "torch.func.grad equals torch.autograd.grad (and the reference's)",
-    "compile": "torch.compile runs and matches eager; graph breaks are reported",
-    "edge values": "0, kinks, ±tiny, ±huge, ±inf, nan (float32 and float64) as the reference",
-    "shapes": "empty, 0-dim, 4-d and non-contiguous inputs as the reference",
-    "in-place": "an input changed in place is returned and marked dirty; no other input changes",
-    "grad_output": "backward leaves grad_output untouched",
-    "saved": "tensors and bytes saved for backward, no more than the reference saves",
-    "ctx tensors": "no tensor kept on ctx outside save_for_backward",
-}
-
-_SYMBOL = {PASSED: "✓", FAILED: "✗", NA: "–"}
-_COLOUR = {PASSED: "#d8f0d8", FAILED: "#f8d0d0", NA: "#eeeeee"}
 
 # Attributes torch itself puts on ctx (the backward node); anything else holding a tensor is ours to flag.
 _CTX_INTERNAL = {
@@ -83,155 +62,13 @@ _KNOWN_ERRORS = [
 ]
 
 
-class VerificationError(AssertionError):
-    """Raised by ``verify(..., strict=True)`` and :meth:`VerifyReport.raise_if_failed`."""
+def __getattr__(name):
+    # The runners over the library's own Functions live beside the twin registry.
+    if name in ("verify_twin", "verify_all"):
+        from . import twins
 
-
-@dataclass(frozen=True)
-class Check:
-    """The result of one check: ``status`` is ``'passed'``, ``'failed'`` or ``'n/a'``."""
-
-    name: str
-    status: str
-    detail: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
-
-    @property
-    def failed(self) -> bool:
-        return self.status == FAILED
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.status}" + (f" ({self.detail})" if self.detail else "")
-
-
-@dataclass
-class VerifyReport:
-    """All checks of one :func:`verify` call: index it by check name, print it, or show it in a notebook.
-
-    Attributes:
-        name: what was verified.
-        checks: check name -> :class:`Check`, in :data:`CHECKS` order.
-        saved_tensors, saved_bytes: what one forward kept for backward (``None`` if it did not run).
-        reference_saved_bytes: the same for the reference, when one was given.
-        graph_breaks: distinct reasons torch.compile gave for breaking the graph.
-    """
-
-    name: str
-    checks: dict[str, Check] = field(default_factory=dict)
-    saved_tensors: int | None = None
-    saved_bytes: int | None = None
-    reference_saved_bytes: int | None = None
-    graph_breaks: list[str] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> Check:
-        return self.checks[name]
-
-    def __iter__(self):
-        return iter(self.checks.values())
-
-    @property
-    def ok(self) -> bool:
-        """``True`` when no check failed."""
-        return not self.failures
-
-    @property
-    def failures(self) -> list[Check]:
-        return [c for c in self if c.failed]
-
-    def summary(self) -> str:
-        counts = {s: sum(c.status == s for c in self) for s in (PASSED, FAILED, NA)}
-        return (f"verify({self.name}): {counts[PASSED]} passed, {counts[FAILED]} failed, "
-                f"{counts[NA]} not applicable")
-
-    def raise_if_failed(self) -> "VerifyReport":
-        if not self.ok:
-            lines = "\n".join(f"  {c.name}: {c.detail}" for c in self.failures)
-            raise VerificationError(f"{self.summary()}\n{lines}")
-        return self
-
-    def __str__(self) -> str:
-        width = max(len(n) for n in self.checks) if self.checks else 5
-        rows = [self.summary(), f"{'check':<{width}}  {'result':<6}  detail"]
-        rows += [f"{c.name:<{width}}  {c.status:<6}  {c.detail}" for c in self]
-        return "\n".join(rows)
-
-    def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><td>{html.escape(c.name)}</td>"
-            f"<td style='background:{_COLOUR[c.status]}'>{_SYMBOL[c.status]} {c.status}</td>"
-            f"<td style='text-align:left'>{html.escape(c.detail)}</td></tr>"
-            for c in self
-        )
-        return (f"<table class='customgrad-verify'><caption>{html.escape(self.summary())}</caption>"
-                f"<thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead>"
-                f"<tbody>{body}</tbody></table>")
-
-
-@dataclass
-class VerifyMatrix:
-    """Many reports side by side: rows the Functions, columns the checks."""
-
-    reports: list[VerifyReport]
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.reports)
-
-    @property
-    def failures(self) -> list[tuple[str, Check]]:
-        return [(r.name, c) for r in self.reports for c in r.failures]
-
-    def counts(self) -> dict[str, int]:
-        return {s: sum(c.status == s for r in self.reports for c in r) for s in (PASSED, FAILED, NA)}
-
-    def raise_if_failed(self) -> "VerifyMatrix":
-        if not self.ok:
-            lines = "\n".join(f"  {name} / {c.name}: {c.detail}" for name, c in self.failures)
-            raise VerificationError(f"{len(self.failures)} failing cell(s):\n{lines}")
-        return self
-
-    @staticmethod
-    def _cell_text(check: Check) -> str:
-        if check.name == "saved" and check.status != NA:
-            return check.detail.split(" (")[0]
-        return _SYMBOL[check.status]
-
-    def __str__(self) -> str:
-        names = list(CHECKS)
-        first = max([len(r.name) for r in self.reports] + [8])
-        widths = [max(len(n), 3) for n in names]
-        widths[names.index("saved")] = max(widths[names.index("saved")], 18)
-        head = " ".join([f"{'Function':<{first}}"] + [f"{n:<{w}}" for n, w in zip(names, widths)])
-        rows = [head]
-        for r in self.reports:
-            cells = [f"{self._cell_text(r[n]):<{w}}" for n, w in zip(names, widths)]
-            rows.append(" ".join([f"{r.name:<{first}}"] + cells))
-        rows += [f"FAILED {name} / {c.name}: {c.detail}" for name, c in self.failures]
-        return "\n".join(rows)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th title='{html.escape(CHECKS[n])}'>{html.escape(n)}</th>" for n in CHECKS)
-        rows = []
-        for r in self.reports:
-            cells = "".join(
-                f"<td style='background:{_COLOUR[c.status]};text-align:center' "
-                f"title='{html.escape(c.detail, quote=True)}'>{html.escape(self._cell_text(c))}</td>"
-                for c in r
-            )
-            rows.append(f"<tr><th style='text-align:left'>{html.escape(r.name)}</th>{cells}</tr>")
-        failures = "".join(
-            f"<li><b>{html.escape(name)}</b> / {html.escape(c.name)}: {html.escape(c.detail)}</li>"
-            for name, c in self.failures
-        )
-        counts = self.counts()
-        caption = (f"{len(self.reports)} Functions × {len(CHECKS)} checks: {counts[PASSED]} passed, "
-                   f"{counts[FAILED]} failed, {counts[NA]} not applicable")
-        return (f"<table class='customgrad-verify-matrix'><caption>{caption}</caption>"
-                f"<thead><tr><th>Function</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                + (f"<ul>{failures}</ul>" if failures else ""))
+        return getattr(twins, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- inputs -----------------------------------------------------------------------
@@ -530,11 +367,12 @@ _SHAPES: list[tuple[str, Callable[[torch.dtype], torch.Tensor], Callable | None]
 ]
 
 
-_NEED_BACKWARD = {"backward", "gradcheck", "gradgradcheck", "func.grad", "compile", "edge values", "shapes",
-                  "grad_output"}
+# --- the state every check reads ----------------------------------------------------
 
 
-class _Verifier:
+class _State:
+    """The Function under test, its options, and what one probing forward and backward found."""
+
     def __init__(self, fn, inputs, kwargs, reference, kinks, elementwise, compile_backend, fullgraph,
                  rtol, atol):
         self.case = _Case(fn, inputs, kwargs)
@@ -548,8 +386,8 @@ class _Verifier:
         self.backward_error: BaseException | None = None
         self.report = VerifyReport(name="")
 
-    # The probe: one forward under saved-tensor hooks and one backward with a watched grad_output.
     def probe(self):
+        """One forward under saved-tensor hooks and one backward with a watched grad_output."""
         case = self.case
         args = case.leaves()
         fed = list(args)
@@ -573,7 +411,6 @@ class _Verifier:
         self.ctx_found = [(type(n).__name__, path, t) for n in self.nodes for path, t in _ctx_tensors(n)]
         self.grad_outputs = _grad_outputs(self.outs)
         self.grad_outputs_before = [(g.clone(), g._version) for g in self.grad_outputs]
-        self.backward_error = None
         diff_outs = [o for o in self.outs if o.requires_grad]
         leaves = [args[i] for i in case.diff]
         if diff_outs and leaves:
@@ -582,386 +419,441 @@ class _Verifier:
             except Exception as e:  # noqa: BLE001
                 self.backward_error = e
 
-    # Each check returns (status, detail).
-    def check_forward(self):
-        return self._against_reference(outputs=True)
 
-    def check_backward(self):
-        return self._against_reference(outputs=False)
+# --- when a check applies: each returns None, or why it does not ------------------------
 
-    def _against_reference(self, outputs: bool):
-        if self.reference is None:
-            return NA, "no reference given"
-        if not outputs and not self.case.diff:
-            return NA, "no differentiable input"
-        results = []
-        for fn in (self.fn, self.reference):
-            f, tensors = self.case.function(fn, self.case.leaves())
-            if outputs:
-                with torch.no_grad():
-                    results.append([o.detach() for o in _flat(f(*tensors))])
-            else:
-                results.append(_forward_backward(f, tensors)[1])
-        problems = _differences(*results, self.tol, "output" if outputs else "gradient")
-        dtype = str(self.case.dtype).replace("torch.", "")
-        if problems:
-            return FAILED, _join(problems)
-        return PASSED, f"{'outputs' if outputs else 'gradients'} equal the reference's ({dtype})"
 
-    def check_gradients(self):
-        if not self.case.diff:
-            return NA, "no differentiable input"
-        if not self.nodes:
-            return NA, "no custom autograd.Function in the graph"
-        if self.backward_error is not None:
-            return FAILED, self._gradient_count_reason(self.backward_error)
-        counts = ", ".join(f"{type(n).__name__}: {_plural(len(n.needs_input_grad), 'input')}" for n in self.nodes)
-        return PASSED, f"one gradient per forward input ({counts})"
+def _has_reference(s: _State) -> str | None:
+    return None if s.reference is not None else "no reference given"
 
-    def _gradient_count_reason(self, exc: BaseException) -> str:
-        m = re.search(r"function (\w+) returned an incorrect number of gradients \(expected (\d+), got (\d+)\)",
-                      str(exc))
-        if not m:
-            return _explain(exc)
-        node_name, expected, got = m.group(1), int(m.group(2)), int(m.group(3))
-        node = next((n for n in self.nodes if type(n).__name__ == node_name), None)
-        names = _forward_names(node) if node is not None else []
-        returned = f"{node_name} returned {_plural(got, 'gradient')} for {_plural(expected, 'forward input')}"
-        if got > expected:
-            return f"wrong number of gradients: {returned}"
-        missing = list(range(got, expected))
-        label = [f"'{names[i]}'" if i < len(names) else f"#{i}" for i in missing]
-        needs = node.needs_input_grad if node is not None else (True,) * expected
-        if not any(needs[i] for i in missing):
-            return (f"missing None for input(s) {', '.join(label)}: {returned}; "
-                    f"return None for every non-tensor (or no-grad) input")
-        return f"wrong number of gradients: {returned}; no gradient for {', '.join(label)}, which requires one"
 
-    def check_gradcheck(self):
-        if not self.case.diff:
-            return NA, "no differentiable input"
-        f, tensors = self.case.function(self.fn, self.case.leaves(torch.float64))
-        try:
-            torch.autograd.gradcheck(f, tensors, raise_exception=True)
-        except GradcheckError as e:
-            return FAILED, f"backward disagrees with finite differences: {_first_line(e)}"
-        except Exception as e:  # noqa: BLE001
-            return FAILED, _explain(e)
-        return PASSED, "float64, backward = finite differences"
+def _has_diff(s: _State) -> str | None:
+    return None if s.case.diff else "no differentiable input"
 
-    def check_gradgradcheck(self):
-        if not self.case.diff:
-            return NA, "no differentiable input"
-        f, tensors = self.case.function(self.fn, self.case.leaves(torch.float64))
-        try:
-            outs = _flat(f(*tensors))
-            gs = _grad_outputs(outs, requires_grad=True)
-            diff_outs = [o for o in outs if o.requires_grad]
-            grads = torch.autograd.grad(diff_outs, tensors, gs, create_graph=True, allow_unused=True)
-            live = [g for g in grads if g is not None and g.requires_grad]
-            if not live:
-                return FAILED, ("no double backward: the gradients backward returns are not differentiable "
-                                "(detached, or computed outside torch ops)")
-            sum(g.sum() for g in live).backward()
-        except Exception as e:  # noqa: BLE001
-            return FAILED, self._double_backward_reason(e)
-        f, tensors = self.case.function(self.fn, self.case.leaves(torch.float64))
-        try:
-            torch.autograd.gradgradcheck(f, tensors, raise_exception=True)
-        except GradcheckError as e:
-            return FAILED, f"double backward disagrees with finite differences: {_first_line(e)}"
-        except Exception as e:  # noqa: BLE001
-            return FAILED, self._double_backward_reason(e)
-        return PASSED, "float64, double backward = finite differences"
 
-    @staticmethod
-    def _double_backward_reason(exc: BaseException) -> str:
-        # Every input is cloned before the call, so the only leaves backward can meet are the grad_outputs.
-        if re.search(r"leaf Variable that requires grad is being used in an in-place", str(exc)):
-            return f"backward modifies grad_output in place ({type(exc).__name__}: {_first_line(exc)})"
+def _has_tensor(s: _State) -> str | None:
+    return None if s.case.first is not None else "no tensor input"
+
+
+def _has_node(s: _State) -> str | None:
+    return None if s.nodes else "no custom autograd.Function in the graph"
+
+
+def _is_elementwise(s: _State) -> str | None:
+    if s.reference is None:
+        return "no reference given"
+    if s.case.first is None or not _is_float(s.case.inputs[s.case.first]):
+        return "first input is not a floating-point tensor"
+    if s.elementwise is not None:
+        return None if s.elementwise else "not elementwise"
+    # Unknown: elementwise in its first input if the output has its shape and other tensors are scalars.
+    if s.probe_error is not None or len(s.outs) != 1:
+        return "not elementwise"
+    others = [a for i, a in enumerate(s.case.inputs) if isinstance(a, torch.Tensor) and i != s.case.first]
+    same = s.outs[0].shape == s.case.inputs[s.case.first].shape
+    return None if same and all(a.numel() <= 1 for a in others) else "not elementwise in its first input"
+
+
+def _all(*conditions: Callable[[_State], str | None]) -> Callable[[_State], str | None]:
+    """A condition that holds when every one of ``conditions`` does (the first reason otherwise)."""
+
+    def applies(s: _State) -> str | None:
+        return next((why for why in (c(s) for c in conditions) if why), None)
+
+    return applies
+
+
+def check(name: str, *, question: str, applies: Callable | None = None, needs_backward: bool = False):
+    """Define a check: decorate ``run(state) -> (status, detail)``; it joins the report in definition order.
+
+    Args:
+        name: the check's name in reports and the matrix.
+        question: what it asks, in one line (the matrix's column tooltip and the docs' table).
+        applies: ``applies(state) -> reason``, ``None`` when the check applies; the reason becomes the
+            ``n/a`` detail otherwise.
+        needs_backward: the check cannot run when the Function's backward raises.
+
+    Returns:
+        The decorator, which returns the function unchanged.
+    """
+
+    def register(run: Callable) -> Callable:
+        REGISTRY[name] = CheckSpec(name, question, run, applies, needs_backward)
+        return run
+
+    return register
+
+
+# --- the checks, in report order ---------------------------------------------------------
+
+
+def _against_reference(s: _State, outputs: bool):
+    results = []
+    for fn in (s.fn, s.reference):
+        f, tensors = s.case.function(fn, s.case.leaves())
+        if outputs:
+            with torch.no_grad():
+                results.append([o.detach() for o in _flat(f(*tensors))])
+        else:
+            results.append(_forward_backward(f, tensors)[1])
+    problems = _differences(*results, s.tol, "output" if outputs else "gradient")
+    dtype = str(s.case.dtype).replace("torch.", "")
+    if problems:
+        return FAILED, _join(problems)
+    return PASSED, f"{'outputs' if outputs else 'gradients'} equal the reference's ({dtype})"
+
+
+@check("forward", question="output equals the reference's on the given inputs", applies=_has_reference)
+def _forward(s: _State):
+    return _against_reference(s, outputs=True)
+
+
+@check("gradients", question="backward returns one gradient per forward input (None for non-tensors)",
+       applies=_all(_has_diff, _has_node))
+def _gradients(s: _State):
+    if s.backward_error is not None:
+        return FAILED, _gradient_count_reason(s, s.backward_error)
+    counts = ", ".join(f"{type(n).__name__}: {_plural(len(n.needs_input_grad), 'input')}" for n in s.nodes)
+    return PASSED, f"one gradient per forward input ({counts})"
+
+
+def _gradient_count_reason(s: _State, exc: BaseException) -> str:
+    m = re.search(r"function (\w+) returned an incorrect number of gradients \(expected (\d+), got (\d+)\)",
+                  str(exc))
+    if not m:
         return _explain(exc)
+    node_name, expected, got = m.group(1), int(m.group(2)), int(m.group(3))
+    node = next((n for n in s.nodes if type(n).__name__ == node_name), None)
+    names = _forward_names(node) if node is not None else []
+    returned = f"{node_name} returned {_plural(got, 'gradient')} for {_plural(expected, 'forward input')}"
+    if got > expected:
+        return f"wrong number of gradients: {returned}"
+    missing = list(range(got, expected))
+    label = [f"'{names[i]}'" if i < len(names) else f"#{i}" for i in missing]
+    needs = node.needs_input_grad if node is not None else (True,) * expected
+    if not any(needs[i] for i in missing):
+        return (f"missing None for input(s) {', '.join(label)}: {returned}; "
+                f"return None for every non-tensor (or no-grad) input")
+    return f"wrong number of gradients: {returned}; no gradient for {', '.join(label)}, which requires one"
 
-    def check_forward_ad(self):
-        if not self.case.diff:
-            return NA, "no differentiable input"
-        f, tensors = self.case.function(self.fn, self.case.leaves(torch.float64))
-        try:
-            torch.autograd.gradcheck(f, tensors, raise_exception=True, check_forward_ad=True,
-                                     check_backward_ad=False, check_undefined_grad=False)
-        except GradcheckError as e:
-            return FAILED, f"jvp disagrees with finite differences: {_first_line(e)}"
-        except Exception as e:  # noqa: BLE001
-            return FAILED, _explain(e)
-        if self.reference is None:
-            return PASSED, "float64, jvp = finite differences"
-        gen = torch.Generator().manual_seed(2)
-        args = [a.detach() if isinstance(a, torch.Tensor) else a for a in self.case.leaves()]
-        tangents = [torch.randn(args[i].shape, dtype=args[i].dtype, generator=gen).to(args[i].device)
-                    for i in self.case.diff]
-        ours, theirs = self._jvp(self.fn, args, tangents), self._jvp(self.reference, args, tangents)
-        problems = _differences(ours, theirs, self.tol, "tangent")
+
+@check("backward", question="gradients equal the reference's on the given inputs",
+       applies=_all(_has_reference, _has_diff), needs_backward=True)
+def _backward(s: _State):
+    return _against_reference(s, outputs=False)
+
+
+def _gradcheck(s: _State, what: str, runner=torch.autograd.gradcheck, explain=None, **flags):
+    """The one runner behind every finite-difference check: float64 copies, ``runner(f, inputs, **flags)``.
+
+    Returns ``None`` when it agrees, else ``(FAILED, reason)``.
+    """
+    f, tensors = s.case.function(s.fn, s.case.leaves(torch.float64))
+    try:
+        runner(f, tensors, raise_exception=True, **flags)
+    except GradcheckError as e:
+        return FAILED, f"{what} disagrees with finite differences: {_first_line(e)}"
+    except Exception as e:  # noqa: BLE001
+        return FAILED, (explain or _explain)(e)
+    return None
+
+
+@check("gradcheck", question="backward agrees with finite differences (float64 copies)",
+       applies=_has_diff, needs_backward=True)
+def _gradcheck_check(s: _State):
+    return _gradcheck(s, "backward") or (PASSED, "float64, backward = finite differences")
+
+
+def _double_backward_reason(exc: BaseException) -> str:
+    # Every input is cloned before the call, so the only leaves backward can meet are the grad_outputs.
+    if re.search(r"leaf Variable that requires grad is being used in an in-place", str(exc)):
+        return f"backward modifies grad_output in place ({type(exc).__name__}: {_first_line(exc)})"
+    return _explain(exc)
+
+
+@check("gradgradcheck", question="double backward works and agrees with finite differences (float64 copies)",
+       applies=_has_diff, needs_backward=True)
+def _gradgradcheck(s: _State):
+    f, tensors = s.case.function(s.fn, s.case.leaves(torch.float64))
+    try:
+        outs = _flat(f(*tensors))
+        gs = _grad_outputs(outs, requires_grad=True)
+        diff_outs = [o for o in outs if o.requires_grad]
+        grads = torch.autograd.grad(diff_outs, tensors, gs, create_graph=True, allow_unused=True)
+        live = [g for g in grads if g is not None and g.requires_grad]
+        if not live:
+            return FAILED, ("no double backward: the gradients backward returns are not differentiable "
+                            "(detached, or computed outside torch ops)")
+        sum(g.sum() for g in live).backward()
+    except Exception as e:  # noqa: BLE001
+        return FAILED, _double_backward_reason(e)
+    return (_gradcheck(s, "double backward", torch.autograd.gradgradcheck, _double_backward_reason)
+            or (PASSED, "float64, double backward = finite differences"))
+
+
+def _jvp(s: _State, fn, args, tangents):
+    f, primals = s.case.function(fn, args)
+    with fwAD.dual_level():
+        outs = _flat(f(*(fwAD.make_dual(p, t) for p, t in zip(primals, tangents))))
+        return [fwAD.unpack_dual(o).tangent for o in outs]
+
+
+@check("forward AD", question="the jvp agrees with finite differences (float64) and with the reference's",
+       applies=_has_diff)
+def _forward_ad(s: _State):
+    failed = _gradcheck(s, "jvp", check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False)
+    if failed:
+        return failed
+    if s.reference is None:
+        return PASSED, "float64, jvp = finite differences"
+    gen = torch.Generator().manual_seed(2)
+    args = [a.detach() if isinstance(a, torch.Tensor) else a for a in s.case.leaves()]
+    tangents = [torch.randn(args[i].shape, dtype=args[i].dtype, generator=gen).to(args[i].device)
+                for i in s.case.diff]
+    problems = _differences(_jvp(s, s.fn, args, tangents), _jvp(s, s.reference, args, tangents), s.tol, "tangent")
+    if problems:
+        return FAILED, _join(problems)
+    return PASSED, "float64, jvp = finite differences and the reference's"
+
+
+@check("vmap", question="torch.func.vmap over a batch equals a loop over its samples", applies=_has_tensor)
+def _vmap(s: _State):
+    case = s.case
+    args = [a.detach() if isinstance(a, torch.Tensor) else a for a in case.leaves()]
+    x = args[case.first]
+    batch = torch.stack([x, x * -0.5, x * 2]) if _is_float(x) else torch.stack([x, x, x])
+
+    def one(sample):
+        full = list(args)
+        full[case.first] = sample.clone()
+        return _flat(case.fn(*full, **case.kwargs))
+
+    try:
+        got = torch.func.vmap(one)(batch)
+    except Exception as e:  # noqa: BLE001
+        return FAILED, _explain(e)
+    want = [torch.stack(o) for o in zip(*(one(b) for b in batch))]
+    problems = _differences(list(got), want, s.tol, "output")
+    if problems:
+        return FAILED, "vmap differs from a loop: " + _join(problems)
+    return PASSED, f"batch of 3 over input {case.first} = loop"
+
+
+@check("func.grad", question="torch.func.grad equals torch.autograd.grad (and the reference's)",
+       applies=_has_diff, needs_backward=True)
+def _func_grad(s: _State):
+    case = s.case
+    f, tensors = case.function(s.fn, case.leaves())
+    detached = tuple(t.detach() for t in tensors)
+
+    def total(fn):
+        return lambda *t: sum(o.sum() for o in _flat(fn(*t)) if _is_float(o))
+
+    argnums = tuple(range(len(tensors)))
+    try:
+        got = torch.func.grad(total(f), argnums=argnums)(*detached)
+    except Exception as e:  # noqa: BLE001
+        return FAILED, _explain(e)
+    want = torch.autograd.grad(total(f)(*tensors), tensors, allow_unused=True)
+    problems = _differences(list(got), list(want), s.tol, "gradient")
+    if problems:
+        return FAILED, "func.grad differs from autograd.grad: " + _join(problems)
+    if s.reference is not None:
+        g, _ = case.function(s.reference, case.leaves())
+        theirs = torch.func.grad(total(g), argnums=argnums)(*detached)
+        problems = _differences(list(got), list(theirs), s.tol, "gradient")
         if problems:
-            return FAILED, _join(problems)
-        return PASSED, "float64, jvp = finite differences and the reference's"
+            return FAILED, "func.grad differs from the reference's: " + _join(problems)
+        return PASSED, "= autograd.grad = the reference's func.grad"
+    return PASSED, "= autograd.grad"
 
-    def _jvp(self, fn, args, tangents):
-        f, primals = self.case.function(fn, args)
-        with fwAD.dual_level():
-            outs = _flat(f(*(fwAD.make_dual(p, t) for p, t in zip(primals, tangents))))
-            return [fwAD.unpack_dual(o).tangent for o in outs]
 
-    def check_vmap(self):
-        case = self.case
-        if case.first is None:
-            return NA, "no tensor input"
-        args = [a.detach() if isinstance(a, torch.Tensor) else a for a in case.leaves()]
-        x = args[case.first]
-        batch = torch.stack([x, x * -0.5, x * 2]) if _is_float(x) else torch.stack([x, x, x])
+def _compile_applies(s: _State) -> str | None:
+    return None if s.compile_backend else "skipped (compile_backend=None)"
 
-        def one(sample):
-            full = list(args)
-            full[case.first] = sample.clone()
-            return _flat(case.fn(*full, **case.kwargs))
 
-        try:
-            got = torch.func.vmap(one)(batch)
-        except Exception as e:  # noqa: BLE001
-            return FAILED, _explain(e)
-        want = [torch.stack(o) for o in zip(*(one(b) for b in batch))]
-        problems = _differences(list(got), want, self.tol, "output")
-        if problems:
-            return FAILED, "vmap differs from a loop: " + _join(problems)
-        return PASSED, f"batch of 3 over input {case.first} = loop"
+@check("compile", question="torch.compile runs and matches eager; graph breaks are reported",
+       applies=_compile_applies, needs_backward=True)
+def _compile(s: _State):
+    import torch._dynamo
+    from torch._dynamo.backends.registry import lookup_backend
+    from torch._dynamo.utils import counters
 
-    def check_func_grad(self):
-        case = self.case
-        if not case.diff:
-            return NA, "no differentiable input"
-        args = case.leaves()
-        f, tensors = case.function(self.fn, args)
-        detached = tuple(t.detach() for t in tensors)
+    case = s.case
+    graphs = []
+    inner = lookup_backend(s.compile_backend)
 
-        def total(fn):
-            return lambda *t: sum(o.sum() for o in _flat(fn(*t)) if _is_float(o))
+    def counting(gm, example_inputs):
+        graphs.append(gm)
+        return inner(gm, example_inputs)
 
-        argnums = tuple(range(len(tensors)))
-        try:
-            got = torch.func.grad(total(f), argnums=argnums)(*detached)
-        except Exception as e:  # noqa: BLE001
-            return FAILED, _explain(e)
-        want = torch.autograd.grad(total(f)(*tensors), tensors, allow_unused=True)
-        problems = _differences(list(got), list(want), self.tol, "gradient")
-        if problems:
-            return FAILED, "func.grad differs from autograd.grad: " + _join(problems)
-        if self.reference is not None:
-            g, _ = case.function(self.reference, case.leaves())
-            theirs = torch.func.grad(total(g), argnums=argnums)(*detached)
-            problems = _differences(list(got), list(theirs), self.tol, "gradient")
-            if problems:
-                return FAILED, "func.grad differs from the reference's: " + _join(problems)
-            return PASSED, "= autograd.grad = the reference's func.grad"
-        return PASSED, "= autograd.grad"
-
-    def check_compile(self):
-        if not self.compile_backend:
-            return NA, "skipped (compile_backend=None)"
-        import torch._dynamo
-        from torch._dynamo.backends.registry import lookup_backend
-        from torch._dynamo.utils import counters
-
-        case = self.case
-        graphs = []
-        inner = lookup_backend(self.compile_backend)
-
-        def counting(gm, example_inputs):
-            graphs.append(gm)
-            return inner(gm, example_inputs)
-
-        # Compiled code is cached per code object, guarded on the function: start clean each time.
+    # Compiled code is cached per code object, guarded on the function: start clean each time.
+    torch.compiler.reset()
+    counters.clear()
+    eager_f, tensors = case.function(s.fn, case.leaves())
+    want = _forward_backward(eager_f, tensors)
+    f, tensors = case.function(s.fn, case.leaves())
+    compiled = torch.compile(f, backend=counting, fullgraph=s.fullgraph, dynamic=False)
+    try:
+        with warnings.catch_warnings():  # the compiler's own advice on tracing torch internals
+            warnings.simplefilter("ignore", UserWarning)
+            got = _forward_backward(compiled, tensors)
+    except torch._dynamo.exc.Unsupported as e:
+        s.report.graph_breaks = [_first_line(e)]
+        return FAILED, f"1 graph break under fullgraph=True: {_first_line(e)}"
+    except Exception as e:  # noqa: BLE001
+        return FAILED, f"torch.compile({s.compile_backend}) raised " + _explain(e)
+    finally:
+        reasons = sorted({str(r).strip().splitlines()[0] for r in counters["graph_break"]})
         torch.compiler.reset()
-        counters.clear()
-        eager_f, tensors = case.function(self.fn, case.leaves())
-        want = _forward_backward(eager_f, tensors)
-        args = case.leaves()
-        f, tensors = case.function(self.fn, args)
-        compiled = torch.compile(f, backend=counting, fullgraph=self.fullgraph, dynamic=False)
+    s.report.graph_breaks = reasons or s.report.graph_breaks
+    problems = _differences(got[0], want[0], s.tol, "output") + _differences(got[1], want[1], s.tol, "gradient")
+    if problems:
+        return FAILED, f"compiled ({s.compile_backend}) differs from eager: " + _join(problems)
+    breaks = f"{len(reasons)} graph break(s): {'; '.join(reasons)}" if reasons else "no graph break"
+    if reasons and s.fullgraph:
+        return FAILED, breaks
+    return PASSED, f"{s.compile_backend}: runs, matches eager, {len(graphs)} graph(s), {breaks}"
+
+
+@check("edge values", question="0, kinks, ±tiny, ±huge, ±inf, nan (float32 and float64) as the reference",
+       applies=_is_elementwise, needs_backward=True)
+def _edge_values(s: _State):
+    case, problems = s.case, []
+    for dtype in (torch.float32, torch.float64):
+        tol = _tolerance(dtype, s.rtol, s.atol)
+        x = edge_points(dtype, s.kinks).to(case.device)
+        results = []
+        for fn in (s.fn, s.reference):
+            args = case.leaves(dtype)
+            args[case.first] = x.clone().requires_grad_(case.first in case.diff)
+            f, tensors = case.function(fn, args)
+            results.append(_forward_backward(f, tensors))
+        (out, grads), (ref_out, ref_grads) = results
+        name = str(dtype).replace("torch.", "")
+        problems += _pointwise_problems(x, out[0], ref_out[0], tol, f"{name} output")
+        if case.first in case.diff:
+            k = case.diff.index(case.first)
+            if grads[k] is not None and ref_grads[k] is not None:
+                problems += _pointwise_problems(x, grads[k], ref_grads[k], tol, f"{name} gradient")
+            others = [(a, b) for j, (a, b) in enumerate(zip(grads, ref_grads)) if j != k]
+            problems += _differences([a for a, _ in others], [b for _, b in others], tol,
+                                     f"{name} gradient of another input")
+    if problems:
+        return FAILED, _join(problems)
+    kinks = f" incl. kinks {', '.join(f'{k:g}' for k in s.kinks)}" if s.kinks else ""
+    return PASSED, f"{len(edge_points(torch.float32, s.kinks))} points{kinks}, float32 and float64"
+
+
+@check("shapes", question="empty, 0-dim, 4-d and non-contiguous inputs as the reference",
+       applies=_is_elementwise, needs_backward=True)
+def _shapes(s: _State):
+    case, problems = s.case, []
+    for label, make, transform in _SHAPES:
+        gen_state = torch.random.get_rng_state()
+        torch.manual_seed(0)
+        base = make(case.dtype).to(case.device)
+        torch.random.set_rng_state(gen_state)
+        results = []
         try:
-            with warnings.catch_warnings():  # the compiler's own advice on tracing torch internals
-                warnings.simplefilter("ignore", UserWarning)
-                got = _forward_backward(compiled, tensors)
-        except torch._dynamo.exc.Unsupported as e:
-            self.report.graph_breaks = [_first_line(e)]
-            return FAILED, f"1 graph break under fullgraph=True: {_first_line(e)}"
-        except Exception as e:  # noqa: BLE001
-            return FAILED, f"torch.compile({self.compile_backend}) raised " + _explain(e)
-        finally:
-            reasons = sorted({str(r).strip().splitlines()[0] for r in counters["graph_break"]})
-            torch.compiler.reset()
-        self.report.graph_breaks = reasons or self.report.graph_breaks
-        problems = _differences(got[0], want[0], self.tol, "output") + \
-            _differences(got[1], want[1], self.tol, "gradient")
-        if problems:
-            return FAILED, f"compiled ({self.compile_backend}) differs from eager: " + _join(problems)
-        breaks = f"{len(reasons)} graph break(s): {'; '.join(reasons)}" if reasons else "no graph break"
-        if reasons and self.fullgraph:
-            return FAILED, breaks
-        return PASSED, f"{self.compile_backend}: runs, matches eager, {len(graphs)} graph(s), {breaks}"
-
-    def _elementwise(self) -> tuple[bool, str]:
-        if self.reference is None:
-            return False, "no reference given"
-        if self.case.first is None or not _is_float(self.case.inputs[self.case.first]):
-            return False, "first input is not a floating-point tensor"
-        if self.elementwise is not None:
-            return self.elementwise, "" if self.elementwise else "not elementwise"
-        # Unknown: elementwise in its first input if the output has its shape and other tensors are scalars.
-        if self.probe_error is not None or len(self.outs) != 1:
-            return False, "not elementwise"
-        others = [a for i, a in enumerate(self.case.inputs) if isinstance(a, torch.Tensor) and i != self.case.first]
-        same = self.outs[0].shape == self.case.inputs[self.case.first].shape
-        ok = same and all(a.numel() <= 1 for a in others)
-        return ok, "" if ok else "not elementwise in its first input"
-
-    def check_edge_values(self):
-        ok, why = self._elementwise()
-        if not ok:
-            return NA, why
-        problems = []
-        for dtype in (torch.float32, torch.float64):
-            tol = _tolerance(dtype, self.rtol, self.atol)
-            x = edge_points(dtype, self.kinks).to(self.case.device)
-            results = []
-            for fn in (self.fn, self.reference):
-                args = self.case.leaves(dtype)
-                args[self.case.first] = x.clone().requires_grad_(self.case.first in self.case.diff)
-                f, tensors = self.case.function(fn, args)
+            for fn in (s.fn, s.reference):
+                args = case.leaves()
+                args[case.first] = base.clone().requires_grad_(case.first in case.diff)
+                f, tensors = case.function(fn, args, transform)
                 results.append(_forward_backward(f, tensors))
-            (out, grads), (ref_out, ref_grads) = results
-            name = str(dtype).replace("torch.", "")
-            problems += _pointwise_problems(x, out[0], ref_out[0], tol, f"{name} output")
-            if self.case.first in self.case.diff:
-                k = self.case.diff.index(self.case.first)
-                if grads[k] is not None and ref_grads[k] is not None:
-                    problems += _pointwise_problems(x, grads[k], ref_grads[k], tol, f"{name} gradient")
-                others = [(a, b) for j, (a, b) in enumerate(zip(grads, ref_grads)) if j != k]
-                problems += _differences([a for a, _ in others], [b for _, b in others], tol,
-                                         f"{name} gradient of another input")
-        if problems:
-            return FAILED, _join(problems)
-        kinks = f" incl. kinks {', '.join(f'{k:g}' for k in self.kinks)}" if self.kinks else ""
-        return PASSED, f"{len(edge_points(torch.float32, self.kinks))} points{kinks}, float32 and float64"
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"{label}: {_explain(e)}")
+            continue
+        (out, grads), (ref_out, ref_grads) = results
+        problems += [f"{label} {p}" for p in _differences(out, ref_out, s.tol, "output")]
+        problems += [f"{label} {p}" for p in _differences(grads, ref_grads, s.tol, "gradient")]
+    if problems:
+        return FAILED, _join(problems)
+    return PASSED, ", ".join(label for label, _, _ in _SHAPES)
 
-    def check_shapes(self):
-        ok, why = self._elementwise()
-        if not ok:
-            return NA, why
-        problems = []
-        for label, make, transform in _SHAPES:
-            gen_state = torch.random.get_rng_state()
-            torch.manual_seed(0)
-            base = make(self.case.dtype).to(self.case.device)
-            torch.random.set_rng_state(gen_state)
-            results = []
-            try:
-                for fn in (self.fn, self.reference):
-                    args = self.case.leaves()
-                    args[self.case.first] = base.clone().requires_grad_(self.case.first in self.case.diff)
-                    f, tensors = self.case.function(fn, args, transform)
-                    results.append(_forward_backward(f, tensors))
-            except Exception as e:  # noqa: BLE001
-                problems.append(f"{label}: {_explain(e)}")
-                continue
-            (out, grads), (ref_out, ref_grads) = results
-            problems += [f"{label} {p}" for p in _differences(out, ref_out, self.tol, "output")]
-            problems += [f"{label} {p}" for p in _differences(grads, ref_grads, self.tol, "gradient")]
-        if problems:
-            return FAILED, _join(problems)
-        return PASSED, ", ".join(label for label, _, _ in _SHAPES)
 
-    def check_inplace(self):
-        problems, notes = [], []
-        for i, (before, version) in self.before.items():
-            after, version_after = self.after[i]
-            changed = version_after != version or not torch.equal(
-                torch.nan_to_num(before), torch.nan_to_num(after)) if before.shape == after.shape else True
-            returned = any(o is self.fed[i] for o in self.outs)
-            if changed and not returned:
-                problems.append(f"input {i} modified in place without ctx.mark_dirty (version "
-                                f"{version} -> {version_after}); mark it dirty and return it, or work on a copy")
-            elif changed:
-                notes.append(f"input {i} modified in place, marked dirty and returned")
-            else:
-                shared = [j for j, o in enumerate(self.outs) if o.data_ptr() == self.fed[i].data_ptr()
-                          and o.numel() > 0]
-                if shared:
-                    notes.append(f"output {shared[0]} is a view of input {i}")
-        if problems:
-            return FAILED, _join(problems)
-        return PASSED, "; ".join(notes) if notes else "inputs untouched"
+@check("in-place", question="an input changed in place is returned and marked dirty; no other input changes")
+def _inplace(s: _State):
+    problems, notes = [], []
+    for i, (before, version) in s.before.items():
+        after, version_after = s.after[i]
+        changed = version_after != version or not torch.equal(
+            torch.nan_to_num(before), torch.nan_to_num(after)) if before.shape == after.shape else True
+        returned = any(o is s.fed[i] for o in s.outs)
+        if changed and not returned:
+            problems.append(f"input {i} modified in place without ctx.mark_dirty (version "
+                            f"{version} -> {version_after}); mark it dirty and return it, or work on a copy")
+        elif changed:
+            notes.append(f"input {i} modified in place, marked dirty and returned")
+        else:
+            shared = [j for j, o in enumerate(s.outs) if o.data_ptr() == s.fed[i].data_ptr() and o.numel() > 0]
+            if shared:
+                notes.append(f"output {shared[0]} is a view of input {i}")
+    if problems:
+        return FAILED, _join(problems)
+    return PASSED, "; ".join(notes) if notes else "inputs untouched"
 
-    def check_grad_output(self):
-        if not self.grad_outputs:
-            return NA, "no differentiable output"
-        if self.backward_error is not None:
-            return NA, "backward raised (see gradients)"
-        changed = [k for k, (g, (before, version)) in enumerate(zip(self.grad_outputs, self.grad_outputs_before))
-                   if g._version != version or not torch.equal(g, before)]
-        if changed:
-            return FAILED, (f"backward modified grad_output {changed[0]} in place; clone it before "
-                            f"writing, or build a new tensor")
-        return PASSED, "untouched"
 
-    def check_saved(self):
-        r = self.report
-        text = f"{r.saved_tensors} tensor{'s' if r.saved_tensors != 1 else ''}, {_nbytes(r.saved_bytes)}"
-        if self.reference is None:
-            return PASSED, text
-        f, tensors = self.case.function(self.reference, self.case.leaves())
-        counter = _SavedCounter()
-        with counter.hooks():
-            f(*tensors)
-        r.reference_saved_bytes = counter.bytes
-        text += (f" (reference: {counter.tensors} tensor{'s' if counter.tensors != 1 else ''}, "
-                 f"{_nbytes(counter.bytes)})")
-        if r.saved_bytes > counter.bytes:
-            return FAILED, "saves more than the reference: " + text
+def _grad_output_applies(s: _State) -> str | None:
+    if not s.grad_outputs:
+        return "no differentiable output"
+    return "backward raised (see gradients)" if s.backward_error is not None else None
+
+
+@check("grad_output", question="backward leaves grad_output untouched", applies=_grad_output_applies,
+       needs_backward=True)
+def _grad_output(s: _State):
+    changed = [k for k, (g, (before, version)) in enumerate(zip(s.grad_outputs, s.grad_outputs_before))
+               if g._version != version or not torch.equal(g, before)]
+    if changed:
+        return FAILED, (f"backward modified grad_output {changed[0]} in place; clone it before "
+                        f"writing, or build a new tensor")
+    return PASSED, "untouched"
+
+
+@check("saved", question="tensors and bytes saved for backward, no more than the reference saves")
+def _saved(s: _State):
+    r = s.report
+    text = f"{r.saved_tensors} tensor{'s' if r.saved_tensors != 1 else ''}, {_nbytes(r.saved_bytes)}"
+    if s.reference is None:
         return PASSED, text
+    f, tensors = s.case.function(s.reference, s.case.leaves())
+    counter = _SavedCounter()
+    with counter.hooks():
+        f(*tensors)
+    r.reference_saved_bytes = counter.bytes
+    text += (f" (reference: {counter.tensors} tensor{'s' if counter.tensors != 1 else ''}, "
+             f"{_nbytes(counter.bytes)})")
+    if r.saved_bytes > counter.bytes:
+        return FAILED, "saves more than the reference: " + text
+    return PASSED, text
 
-    def check_ctx_tensors(self):
-        if not self.nodes:
-            return NA, "no custom autograd.Function in the graph"
-        if self.ctx_found:
-            names = ", ".join(f"{path} ({_describe(t)}) in {node}" for node, path, t in self.ctx_found)
-            return FAILED, (f"tensor stored on ctx outside save_for_backward: {names}; "
-                            "use ctx.save_for_backward so autograd can check it and free it")
-        return PASSED, "none"
 
-    def run(self, checks: Iterable[str]) -> VerifyReport:
-        self.probe()
-        methods = {
-            "forward": self.check_forward, "gradients": self.check_gradients, "backward": self.check_backward,
-            "gradcheck": self.check_gradcheck, "gradgradcheck": self.check_gradgradcheck,
-            "forward AD": self.check_forward_ad, "vmap": self.check_vmap, "func.grad": self.check_func_grad,
-            "compile": self.check_compile, "edge values": self.check_edge_values, "shapes": self.check_shapes,
-            "in-place": self.check_inplace, "grad_output": self.check_grad_output, "saved": self.check_saved,
-            "ctx tensors": self.check_ctx_tensors,
-        }
-        selected = set(checks)
-        broken_backward = self.probe_error is None and self.backward_error is not None and self.nodes
-        for name, method in methods.items():
-            if name not in selected:
-                status, detail = NA, "not run"
-            elif self.probe_error is not None:
-                status, detail = FAILED, "forward raised " + _explain(self.probe_error)
-            elif broken_backward and name in _NEED_BACKWARD:
-                status, detail = FAILED, "backward raises (see gradients)"
-            else:
-                try:
-                    status, detail = method()
-                except Exception as e:  # noqa: BLE001 - a crash in one check is that check's failure
-                    status, detail = FAILED, _explain(e)
-            self.report.checks[name] = Check(name, status, detail)
-        return self.report
+@check("ctx tensors", question="no tensor kept on ctx outside save_for_backward", applies=_has_node)
+def _ctx_tensors_check(s: _State):
+    if s.ctx_found:
+        names = ", ".join(f"{path} ({_describe(t)}) in {node}" for node, path, t in s.ctx_found)
+        return FAILED, (f"tensor stored on ctx outside save_for_backward: {names}; "
+                        "use ctx.save_for_backward so autograd can check it and free it")
+    return PASSED, "none"
+
+
+# --- running them -----------------------------------------------------------------------
+
+
+def _run_one(s: _State, spec: CheckSpec, selected: set, broken_backward: bool) -> Check:
+    if spec.name not in selected:
+        return Check(spec.name, NA, "not run")
+    if s.probe_error is not None:
+        return Check(spec.name, FAILED, "forward raised " + _explain(s.probe_error))
+    if broken_backward and spec.needs_backward:
+        return Check(spec.name, FAILED, "backward raises (see gradients)")
+    try:
+        why = spec.applies(s) if spec.applies is not None else None
+        status, detail = (NA, why) if why else spec.run(s)
+    except Exception as e:  # noqa: BLE001 - a crash in one check is that check's failure
+        status, detail = FAILED, _explain(e)
+    return Check(spec.name, status, detail)
 
 
 def _name_of(fn: Callable) -> str:
@@ -986,7 +878,7 @@ def verify(
     name: str | None = None,
     strict: bool = False,
 ) -> VerifyReport:
-    """Run every check in :data:`CHECKS` on ``fn(*inputs, **kwargs)`` and return a :class:`VerifyReport`.
+    """Run every check of :data:`CHECKS` on ``fn(*inputs, **kwargs)``.
 
     Args:
         fn: a Function's ``apply``, or any callable built on one.
@@ -1003,73 +895,26 @@ def verify(
             The compile check resets torch.compile's caches (:func:`torch.compiler.reset`).
         fullgraph: a graph break fails the compile check (otherwise it is reported in the detail).
         checks: names from :data:`CHECKS` to run (default: all); the rest are ``n/a``.
-        rtol, atol: tolerances (default by dtype: float32 1e-5/1e-6, float64 1e-7/1e-10).
+        rtol: relative tolerance (default by dtype: float32 1e-5, float64 1e-7).
+        atol: absolute tolerance (default by dtype: float32 1e-6, float64 1e-10).
         name: the report's title (default: the Function's name).
         strict: raise :class:`VerificationError`, listing the failing checks, if any fails.
+
+    Returns:
+        The :class:`VerifyReport`, one :class:`Check` per entry of :data:`CHECKS`.
     """
     checks = list(CHECKS) if checks is None else list(checks)
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown check(s) {unknown}; choose from {list(CHECKS)}")
-    v = _Verifier(fn, inputs, kwargs or {}, reference, kinks, elementwise, compile_backend, fullgraph, rtol, atol)
-    report = v.run(checks)
-    report.name = name or (type(v.nodes[0])._forward_cls.__name__ if v.nodes else _name_of(fn))
+    s = _State(fn, inputs, kwargs or {}, reference, kinks, elementwise, compile_backend, fullgraph, rtol, atol)
+    s.probe()
+    selected = set(checks)
+    broken_backward = s.probe_error is None and s.backward_error is not None and bool(s.nodes)
+    for spec in REGISTRY.values():
+        s.report.checks[spec.name] = _run_one(s, spec, selected, broken_backward)
+    report = s.report
+    report.name = name or (type(s.nodes[0])._forward_cls.__name__ if s.nodes else _name_of(fn))
     if strict:
         report.raise_if_failed()
     return report
-
-
-# --- the library's own Functions ----------------------------------------------------
-
-_INPLACE_CHECKS = ("forward", "gradients", "backward", "in-place", "grad_output", "ctx tensors")
-
-
-def _row_name(twin) -> str:
-    """The matrix row: the Function's name, with the twin's name where one Function has several twins."""
-    from .twins import TWINS
-
-    shared = [t for t in TWINS.values() if t.function is twin.function]
-    return twin.function.__name__ if shared[0] is twin else f"{twin.function.__name__} ({twin.name})"
-
-
-def verify_twin(twin, dtype: torch.dtype = torch.float64, **options) -> VerifyReport:
-    """:func:`verify` one entry of :data:`customgrad.twins.TWINS` (a :class:`~customgrad.twins.Twin` or
-    its name) against its torch twin; for an operation with ``inplace=``, the in-place check also
-    runs ``inplace=True`` and compares it with torch's in-place call.
-    """
-    from .twins import TWINS
-
-    twin = TWINS[twin] if isinstance(twin, str) else twin
-    strict = options.pop("strict", False)
-    args, kwargs = twin.sample(dtype)
-    options.setdefault("elementwise", twin.elementwise)
-    report = verify(twin.ours, *args, kwargs=kwargs, reference=twin.reference, kinks=twin.kinks,
-                    name=_row_name(twin), **options)
-    if twin.inplace:
-        inplace = verify(twin.ours, *args, kwargs={**kwargs, "inplace": True}, reference=twin.reference,
-                         kinks=twin.kinks, name=_row_name(twin), checks=_INPLACE_CHECKS,
-                         **{k: v for k, v in options.items() if k != "checks"})
-        problems = [f"inplace=True {c.name}: {c.detail}" for c in inplace if c.failed]
-        before = report["in-place"]
-        if problems:
-            report.checks["in-place"] = Check("in-place", FAILED, "; ".join(problems))
-        elif before.passed:
-            report.checks["in-place"] = Check(
-                "in-place", PASSED,
-                f"inplace=False: {before.detail}; inplace=True: {inplace['in-place'].detail}, "
-                f"gradients equal the reference's")
-    if strict:
-        report.raise_if_failed()
-    return report
-
-
-def verify_all(twins: Iterable | None = None, **options) -> VerifyMatrix:
-    """:func:`verify_twin` over every registered operation (or the given ones): the verification matrix."""
-    from .twins import TWINS
-
-    chosen = list(TWINS.values()) if twins is None else [TWINS[t] if isinstance(t, str) else t for t in twins]
-    strict = options.pop("strict", False)
-    matrix = VerifyMatrix([verify_twin(t, **options) for t in chosen])
-    if strict:
-        matrix.raise_if_failed()
-    return matrix
