@@ -17,13 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-__all__ = ["CHECKS", "REGISTRY", "CheckSpec", "Check", "VerifyReport", "VerifyMatrix", "VerificationError"]
+__all__ = ["CHECKS", "REGISTRY", "CheckSpec", "capabilities", "Check", "VerifyReport", "VerifyMatrix", "VerificationError"]
 
-PASSED, FAILED, NA = "passed", "failed", "n/a"
-STATUSES = (PASSED, FAILED, NA)
+PASSED, FAILED, UNSUPPORTED, WARNING, NA = "passed", "failed", "unsupported", "warning", "n/a"
+STATUSES = (PASSED, FAILED, UNSUPPORTED, WARNING, NA)
+_WORDS = {PASSED: "passed", FAILED: "failed", UNSUPPORTED: "unsupported", WARNING: "warning(s)",
+          NA: "not applicable"}
 
-_SYMBOL = {PASSED: "✓", FAILED: "✗", NA: "–"}
-_COLOUR = {PASSED: "#d8f0d8", FAILED: "#f8d0d0", NA: "#eeeeee"}
+_SYMBOL = {PASSED: "✓", FAILED: "✗", UNSUPPORTED: "○", WARNING: "!", NA: "–"}
+_COLOUR = {PASSED: "#d8f0d8", FAILED: "#f8d0d0", UNSUPPORTED: "#f0f0d0", WARNING: "#f8e8c8", NA: "#eeeeee"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class CheckSpec:
         run: ``run(state) -> (status, detail)``, the check itself.
         applies: ``applies(state) -> reason``: ``None`` when the check applies, else why it does not.
         needs_backward: the check cannot run when the Function's backward raises.
+        capability: for a check of an optional capability, the name ``require=`` knows it by
+            (``"forward_ad"``, ``"vmap"``, ...): without it the check ends ``unsupported``, not ``failed``.
     """
 
     name: str
@@ -43,6 +47,7 @@ class CheckSpec:
     run: Callable
     applies: Callable | None = None
     needs_backward: bool = False
+    capability: str | None = None
 
 
 #: Every check, in report order: name -> :class:`CheckSpec`.
@@ -69,13 +74,29 @@ class _Questions(Mapping):
 CHECKS: Mapping[str, str] = _Questions()
 
 
+def capabilities() -> dict[str, str]:
+    """Capability name -> the check that tests it, for ``require=``."""
+    return {spec.capability: spec.name for spec in REGISTRY.values() if spec.capability}
+
+
 class VerificationError(AssertionError):
     """Raised by ``verify(..., strict=True)`` and :meth:`VerifyReport.raise_if_failed`."""
 
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one check: ``status`` is ``'passed'``, ``'failed'`` or ``'n/a'``."""
+    """The result of one check.
+
+    ``status`` is one of:
+
+    - ``'passed'``;
+    - ``'failed'``: the Function is wrong (gradients, in-place or ctx rules, non-finite gradients);
+    - ``'unsupported'``: a capability the Function does not offer (forward AD, vmap, double backward,
+      compile in one graph); the detail says how to add it;
+    - ``'warning'``: legal but costly, or different from the reference only where the reference
+      itself is nan/inf;
+    - ``'n/a'``: the check does not apply (the detail says why).
+    """
 
     name: str
     status: str
@@ -131,27 +152,48 @@ class VerifyReport:
         """The checks that failed."""
         return [c for c in self if c.failed]
 
+    @property
+    def unsupported(self) -> list[Check]:
+        """The capabilities the Function does not offer, each with how to add it."""
+        return [c for c in self if c.status == UNSUPPORTED]
+
+    @property
+    def warnings(self) -> list[Check]:
+        """The checks that passed with a cost or a caveat."""
+        return [c for c in self if c.status == WARNING]
+
     def counts(self) -> dict[str, int]:
         """How many checks ended in each status."""
         return {s: sum(c.status == s for c in self) for s in STATUSES}
 
     def summary(self) -> str:
-        """One line: the name and how many checks passed, failed and did not apply."""
+        """One line: the name and how many checks ended in each status."""
         counts = self.counts()
-        return (f"verify({self.name}): {counts[PASSED]} passed, {counts[FAILED]} failed, "
-                f"{counts[NA]} not applicable")
+        parts = [f"{counts[s]} {_WORDS[s]}" for s in STATUSES if counts[s] or s in (PASSED, FAILED, NA)]
+        return f"verify({self.name}): " + ", ".join(parts)
 
-    def raise_if_failed(self) -> "VerifyReport":
-        """Raise :class:`VerificationError` listing the failed checks, if any; else return the report."""
-        if not self.ok:
-            lines = "\n".join(f"  {c.name}: {c.detail}" for c in self.failures)
+    def raise_if_failed(self, require: tuple[str, ...] = ()) -> "VerifyReport":
+        """Raise :class:`VerificationError` if a check failed or a required capability is missing.
+
+        Args:
+            require: capabilities (``"forward_ad"``, ``"vmap"``, ``"double_backward"``, ``"compile"``,
+                ``"torch_func"``) or check names that must have passed.
+
+        Returns:
+            The report itself.
+        """
+        missing = [self.checks[name] for name in _required_checks(require)
+                   if name in self.checks and self.checks[name].status not in (PASSED, WARNING)]
+        problems = self.failures + [c for c in missing if not c.failed]
+        if problems:
+            lines = "\n".join(f"  {c.name}: {c.status}: {c.detail}" for c in problems)
             raise VerificationError(f"{self.summary()}\n{lines}")
         return self
 
     def __str__(self) -> str:
         width = max(len(n) for n in self.checks) if self.checks else 5
-        rows = [self.summary(), f"{'check':<{width}}  {'result':<6}  detail"]
-        rows += [f"{c.name:<{width}}  {c.status:<6}  {c.detail}" for c in self]
+        rows = [self.summary(), f"{'check':<{width}}  {'result':<11}  detail"]
+        rows += [f"{c.name:<{width}}  {c.status:<11}  {c.detail}" for c in self]
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -164,6 +206,22 @@ class VerifyReport:
         return (f"<table class='customgrad-verify'><caption>{html.escape(self.summary())}</caption>"
                 f"<thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead>"
                 f"<tbody>{body}</tbody></table>")
+
+
+def _required_checks(require) -> list[str]:
+    """The check names behind ``require``: capability names or check names; anything else is refused."""
+    if isinstance(require, str):
+        raise TypeError(f"require must be a tuple of names, e.g. require=({require!r},), not the string {require!r}")
+    known = capabilities()
+    names = []
+    for item in require:
+        if item in known:
+            names.append(known[item])
+        elif item in REGISTRY:
+            names.append(item)
+        else:
+            raise ValueError(f"unknown capability {item!r}; choose from {sorted(known)} or a check name")
+    return names
 
 
 def _question(name: str) -> str:
@@ -244,8 +302,8 @@ class VerifyMatrix:
             for name, c in self.failures
         )
         counts = self.counts()
-        caption = (f"{len(self.reports)} Functions × {len(names)} checks: {counts[PASSED]} passed, "
-                   f"{counts[FAILED]} failed, {counts[NA]} not applicable")
+        caption = (f"{len(self.reports)} Functions × {len(names)} checks: "
+                   + ", ".join(f"{counts[s]} {_WORDS[s]}" for s in STATUSES if counts[s] or s in (PASSED, FAILED, NA)))
         return (f"<table class='customgrad-verify-matrix'><caption>{caption}</caption>"
                 f"<thead><tr><th>Function</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
                 + (f"<ul>{failures}</ul>" if failures else ""))

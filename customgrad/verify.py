@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import re
 import warnings
@@ -34,8 +35,8 @@ import torch
 from torch.autograd import forward_ad as fwAD
 from torch.autograd.gradcheck import GradcheckError
 
-from .report import (CHECKS, FAILED, NA, PASSED, REGISTRY, Check, CheckSpec, VerificationError, VerifyMatrix,
-                     VerifyReport)
+from .report import (CHECKS, FAILED, NA, PASSED, REGISTRY, UNSUPPORTED, WARNING, Check, CheckSpec,
+                     VerificationError, VerifyMatrix, VerifyReport, _required_checks)
 
 __all__ = [
     "CHECKS", "Check", "VerifyReport", "VerifyMatrix", "VerificationError",
@@ -48,17 +49,27 @@ _CTX_INTERNAL = {
     "_nested_input", "_nested_output", "_to_save_nested", "_materialize_non_diff_grads",
 }
 
-# torch error messages, and the mistake each one means, for a reason a reader can act on.
+# torch error messages, what each one means, and whether it is a mistake (failed) or a capability
+# the Function does not offer (unsupported, with how to add it).
 _KNOWN_ERRORS = [
-    (r"incorrect number of gradients", "wrong number of gradients"),
-    (r"must implement the jvp function", "no forward-mode AD: the Function defines no jvp()"),
-    (r"must override the setup_context", "torch.func needs forward() without ctx plus setup_context()"),
-    (r"does not have vmap support", "no vmap rule: set generate_vmap_rule = True or define vmap()"),
-    (r"once_differentiable", "no double backward: backward is @once_differentiable"),
-    (r"returned as-is as output is being saved",
+    (r"incorrect number of gradients", FAILED, "wrong number of gradients"),
+    (r"must implement the jvp function", UNSUPPORTED,
+     "no forward-mode AD: the Function defines no jvp(); to add it, define a jvp staticmethod and "
+     "save what it needs with ctx.save_for_forward in setup_context"),
+    (r"must override the setup_context", UNSUPPORTED,
+     "torch.func needs forward() without ctx plus setup_context(); to add it, move the ctx work from "
+     "forward into setup_context(ctx, inputs, output)"),
+    (r"does not have vmap support", UNSUPPORTED,
+     "no vmap rule: to add it, set generate_vmap_rule = True (with forward() without ctx and "
+     "setup_context), or define a vmap staticmethod"),
+    (r"once_differentiable", UNSUPPORTED,
+     "no double backward: backward is @once_differentiable; to add it, drop the decorator and write "
+     "backward with differentiable torch operations"),
+    (r"returned as-is as output is being saved", FAILED,
      "an input is returned as-is and saved: mark it dirty (in-place) or return input.view_as(input)"),
-    (r"modified by an inplace operation", "a tensor saved for backward was modified in place"),
-    (r"returning a view \(or an input as-is\)", "forward returns an input (or a view of one) without mark_dirty"),
+    (r"modified by an inplace operation", FAILED, "a tensor saved for backward was modified in place"),
+    (r"returning a view \(or an input as-is\)", FAILED,
+     "forward returns an input (or a view of one) without mark_dirty"),
 ]
 
 
@@ -86,6 +97,10 @@ def _flat(out) -> tuple[torch.Tensor, ...]:
     raise TypeError(f"expected the Function to return tensors, got {type(out).__name__}")
 
 
+_COMPLEX = {torch.float16: torch.complex32, torch.bfloat16: torch.complex64, torch.float32: torch.complex64,
+            torch.float64: torch.complex128}
+
+
 class _Case:
     """The callable under test with its example inputs, and which inputs are differentiable."""
 
@@ -98,20 +113,26 @@ class _Case:
         self.dtype = self.inputs[self.first].dtype if self.first is not None else torch.float64
         self.device = self.inputs[self.first].device if self.first is not None else torch.device("cpu")
 
-    def leaves(self, dtype: torch.dtype | None = None) -> list:
-        """Fresh copies of the inputs (floating ones cast to ``dtype``); differentiable ones are leaves."""
+    def leaves(self, dtype: torch.dtype | None = None, diff: Sequence[int] | None = None) -> list:
+        """Fresh copies of the inputs; the differentiable ones (or those in ``diff``) are leaves.
+
+        Floating-point tensors are cast to ``dtype``, complex ones to the complex dtype of its
+        precision (so a complex input stays complex).
+        """
+        diff = self.diff if diff is None else diff
         out = []
         for i, a in enumerate(self.inputs):
             if isinstance(a, torch.Tensor):
                 b = a.detach().clone()
                 if dtype is not None and _is_float(b):
-                    b = b.to(dtype)
-                out.append(b.requires_grad_(i in self.diff))
+                    b = b.to(_COMPLEX[dtype] if b.is_complex() else dtype)
+                out.append(b.requires_grad_(i in diff))
             else:
                 out.append(a)
         return out
 
-    def function(self, fn: Callable, args: Sequence, transform: Callable | None = None):
+    def function(self, fn: Callable, args: Sequence, transform: Callable | None = None,
+                 diff: Sequence[int] | None = None):
         """``fn`` as a function of the differentiable inputs only, the rest fixed.
 
         Each differentiable leaf is cloned before the call, so a Function that works in place
@@ -119,15 +140,17 @@ class _Case:
         ``transform`` reshapes the first input after that clone (non-contiguous views and so on).
         """
 
+        diff = self.diff if diff is None else diff
+
         def f(*tensors):
             full = list(args)
-            for i, t in zip(self.diff, tensors):
+            for i, t in zip(diff, tensors):
                 full[i] = t.clone()
             if transform is not None:
                 full[self.first] = transform(full[self.first])
             return fn(*full, **self.kwargs)
 
-        return f, tuple(args[i] for i in self.diff)
+        return f, tuple(args[i] for i in diff)
 
 
 def _grad_outputs(outs, seed: int = 1, requires_grad: bool = False) -> list[torch.Tensor]:
@@ -159,8 +182,37 @@ def _tolerance(dtype, rtol, atol) -> dict:
     return dict(rtol=default["rtol"] if rtol is None else rtol, atol=default["atol"] if atol is None else atol)
 
 
-def _difference(ours, theirs, tol: dict, what: str) -> str | None:
-    """``None`` when equal (nan equals nan), else one line on how they differ."""
+def _digits(v, dtype: torch.dtype) -> str:
+    """``v`` with enough significant digits to tell apart any two values of ``dtype``."""
+    if isinstance(v, complex):
+        return repr(v)
+    if dtype in (torch.float64, torch.complex128):
+        return repr(float(v))
+    return f"{v:.9g}"
+
+
+def _ulps(a: float, b: float, dtype: torch.dtype) -> str:
+    """How far ``a`` is from ``b`` in units of the last place of ``dtype`` at ``b``."""
+    if isinstance(a, complex) or isinstance(b, complex) or not (math.isfinite(a) and math.isfinite(b)):
+        return ""
+    if not dtype.is_floating_point:
+        dtype = torch.float64
+    t = torch.tensor(abs(b), dtype=dtype)
+    spacing = float(torch.nextafter(t, torch.tensor(math.inf, dtype=dtype)) - t)
+    return f", {abs(a - b) / spacing:.3g} ulp of {str(dtype).replace('torch.', '')}"
+
+
+def _value_pair(a, b, dtype: torch.dtype) -> str:
+    """``ours vs reference``, both with enough digits to see the difference, and the gap in ulps."""
+    return f"{_digits(a, dtype)} vs reference {_digits(b, dtype)}{_ulps(a, b, dtype)}"
+
+
+def _difference(ours, theirs, tol: dict, what: str, x: torch.Tensor | None = None) -> str | None:
+    """``None`` when equal (nan equals nan), else one line on how they differ.
+
+    The line names the worst element: its index, the input there (``x``, when it has the same
+    shape), both values, and their distance in ulps.
+    """
     if ours is None or theirs is None:
         if ours is None and theirs is None:
             return None
@@ -168,17 +220,21 @@ def _difference(ours, theirs, tol: dict, what: str) -> str | None:
                f"{'None' if theirs is None else 'a tensor'}"
     if ours.shape != theirs.shape:
         return f"{what}: shape {list(ours.shape)}, reference {list(theirs.shape)}"
-    try:
-        torch.testing.assert_close(ours, theirs, equal_nan=True, check_dtype=False, **tol)
-    except AssertionError as e:
-        lines = [ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()]
-        text = "; ".join(re.sub(r" \(up to .* allowed\)", "", ln) for ln in lines[:2])
-        return f"{what}: " + _round_numbers(text)
-    return None
-
-
-def _round_numbers(text: str) -> str:
-    return re.sub(r"-?\d+\.\d{4,}(e[-+]?\d+)?", lambda m: f"{float(m.group()):.3g}", text)
+    a, b = ours.detach(), theirs.detach().to(ours.dtype)
+    if a.dtype == torch.bool or not (a.is_floating_point() or a.is_complex()):
+        return None if torch.equal(a, b) else f"{what}: differs from the reference"
+    close = torch.isclose(a, b, equal_nan=True, **tol)
+    if bool(close.all()):
+        return None
+    gap = torch.where(close, 0, (a - b).abs().nan_to_num(nan=math.inf))
+    flat = int(gap.reshape(-1).argmax())
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), a.shape)) if a.dim() else ()
+    at = f" at index {list(index)}" if index else ""
+    if x is not None and x.shape == a.shape:
+        at += f" (input {_digits(x.detach()[index].item(), x.dtype)})"
+    bad = int((~close).sum())
+    return (f"{what}: {bad} of {a.numel()} element(s) differ; worst{at}: "
+            f"{_value_pair(a[index].item(), b[index].item(), a.dtype)}")
 
 
 def _plural(n: int, word: str) -> str:
@@ -189,10 +245,11 @@ def _join(problems: Sequence[str], limit: int = 3) -> str:
     return "; ".join(problems[:limit]) + (f"; … ({len(problems) - limit} more)" if len(problems) > limit else "")
 
 
-def _differences(ours: Sequence, theirs: Sequence, tol: dict, what: str) -> list[str]:
+def _differences(ours: Sequence, theirs: Sequence, tol: dict, what: str, x: torch.Tensor | None = None
+                 ) -> list[str]:
     if len(ours) != len(theirs):
         return [f"{len(ours)} {what}s, reference {len(theirs)}"]
-    found = [_difference(a, b, tol, f"{what} {i}" if len(ours) > 1 else what)
+    found = [_difference(a, b, tol, f"{what} {i}" if len(ours) > 1 else what, x)
              for i, (a, b) in enumerate(zip(ours, theirs))]
     return [d for d in found if d]
 
@@ -203,13 +260,18 @@ def _first_line(exc: BaseException, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _classify(exc: BaseException) -> tuple[str, str]:
+    """``(status, reason)`` for an error a check met: a known mistake or missing capability, else failed."""
+    message = str(exc)
+    for pattern, status, meaning in _KNOWN_ERRORS:
+        if re.search(pattern, message):
+            return status, f"{meaning} ({type(exc).__name__}: {_first_line(exc)})"
+    return FAILED, f"{type(exc).__name__}: {_first_line(exc)}"
+
+
 def _explain(exc: BaseException) -> str:
     """Name the mistake behind a torch error where we know it, and keep torch's first line."""
-    message = str(exc)
-    for pattern, mistake in _KNOWN_ERRORS:
-        if re.search(pattern, message):
-            return f"{mistake} ({type(exc).__name__}: {_first_line(exc)})"
-    return f"{type(exc).__name__}: {_first_line(exc)}"
+    return _classify(exc)[1]
 
 
 def _nbytes(n: int) -> str:
@@ -337,24 +399,32 @@ def edge_points(dtype: torch.dtype, kinks: Sequence[float] = (), copies: int = 6
 
 
 def _pointwise_problems(x: torch.Tensor, ours: torch.Tensor, theirs: torch.Tensor, tol: dict,
-                        what: str) -> list[str]:
-    """Name the edge points where ``ours`` differs from ``theirs``: overflow, nan/inf, or a mismatch."""
+                        what: str, ref_out: torch.Tensor | None = None) -> tuple[list[str], list[str]]:
+    """Name the edge points where ``ours`` differs from ``theirs``: ``(mistakes, warnings)``.
+
+    A difference where the reference itself (``theirs``, or its output ``ref_out``) is nan or inf is a
+    warning; any other (overflow, nan/inf where the reference is finite, a finite mismatch) is a mistake.
+    """
     close = torch.isclose(ours, theirs, equal_nan=True, **tol)
     if bool(close.all()):
-        return []
+        return [], []
     kinds: dict[str, list[str]] = {}
     for i in (~close).nonzero().flatten().tolist():
         a, b, v = ours[i].item(), theirs[i].item(), x[i].item()
         finite_ours, finite_ref = math.isfinite(a), math.isfinite(b)
-        if not finite_ours and finite_ref and abs(v) > 1:
+        if not finite_ref or (ref_out is not None and not math.isfinite(ref_out[i].item())):
+            kind = "differs where the reference is nan/inf"
+        elif not finite_ours and abs(v) > 1:
             kind = "overflow (inf/nan where the reference is finite)"
-        elif not finite_ours and finite_ref:
+        elif not finite_ours:
             kind = "inf/nan where the reference is finite"
         else:
             kind = "mismatch"
-        kinds.setdefault(kind, []).append(f"x={v:.3g} ({a:.3g} vs {b:.3g})")
-    return [f"{what}: {kind} at {', '.join(pts[:4])}" + (" …" if len(pts) > 4 else "")
-            for kind, pts in kinds.items()]
+        kinds.setdefault(kind, {}).setdefault(repr(v), f"x={_digits(v, x.dtype)} ({_value_pair(a, b, ours.dtype)})")
+    lines = {kind: f"{what}: {kind} at {', '.join(list(pts.values())[:3])}" + (" …" if len(pts) > 3 else "")
+             for kind, pts in kinds.items()}
+    warning = "differs where the reference is nan/inf"
+    return [line for kind, line in lines.items() if kind != warning], [lines[warning]] if warning in lines else []
 
 
 _SHAPES: list[tuple[str, Callable[[torch.dtype], torch.Tensor], Callable | None]] = [
@@ -442,16 +512,38 @@ def _has_node(s: _State) -> str | None:
 def _is_elementwise(s: _State) -> str | None:
     if s.reference is None:
         return "no reference given"
-    if s.case.first is None or not _is_float(s.case.inputs[s.case.first]):
-        return "first input is not a floating-point tensor"
-    if s.elementwise is not None:
-        return None if s.elementwise else "not elementwise"
-    # Unknown: elementwise in its first input if the output has its shape and other tensors are scalars.
-    if s.probe_error is not None or len(s.outs) != 1:
-        return "not elementwise"
-    others = [a for i, a in enumerate(s.case.inputs) if isinstance(a, torch.Tensor) and i != s.case.first]
-    same = s.outs[0].shape == s.case.inputs[s.case.first].shape
-    return None if same and all(a.numel() <= 1 for a in others) else "not elementwise in its first input"
+    if s.case.first is None or not s.case.inputs[s.case.first].is_floating_point():
+        return "first input is not a real floating-point tensor"
+    if s.elementwise is None:
+        s.elementwise = _looks_elementwise(s)
+    return None if s.elementwise else "not elementwise in its first input (pass elementwise=True to force)"
+
+
+def _looks_elementwise(s: _State) -> bool:
+    """Whether ``fn`` acts elementwise on its first input, from its behaviour on the given inputs.
+
+    It is when its one output has the input's shape, every other tensor input is a scalar, and
+    shuffling the flattened input shuffles the output the same way.  A Function that reduces or
+    mixes along a dimension (softmax, layer norm, cumsum) changes values, and one that needs a
+    dimension (``dim=1``) raises on the 1-d input: neither is fed the 0-d and 1-d edge cases.
+    """
+    case = s.case
+    x = case.inputs[case.first]
+    others = [a for i, a in enumerate(case.inputs) if isinstance(a, torch.Tensor) and i != case.first]
+    if s.probe_error is not None or len(s.outs) != 1 or s.outs[0].shape != x.shape or x.numel() < 2:
+        return False
+    if any(a.numel() > 1 for a in others):
+        return False
+    order = torch.randperm(x.numel(), generator=torch.Generator().manual_seed(0)).to(x.device)
+    args = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in case.inputs]
+    args[case.first] = x.detach().reshape(-1)[order].clone()
+    try:
+        with torch.no_grad():
+            (shuffled,) = _flat(case.fn(*args, **case.kwargs))
+        want = s.outs[0].detach().reshape(-1)[order]
+        return shuffled.shape == want.shape and bool(torch.isclose(shuffled, want, equal_nan=True, **s.tol).all())
+    except Exception:  # noqa: BLE001 - a Function that cannot take a 1-d input is not elementwise
+        return False
 
 
 def _all(*conditions: Callable[[_State], str | None]) -> Callable[[_State], str | None]:
@@ -463,7 +555,8 @@ def _all(*conditions: Callable[[_State], str | None]) -> Callable[[_State], str 
     return applies
 
 
-def check(name: str, *, question: str, applies: Callable | None = None, needs_backward: bool = False):
+def check(name: str, *, question: str, applies: Callable | None = None, needs_backward: bool = False,
+          capability: str | None = None):
     """Define a check: decorate ``run(state) -> (status, detail)``; it joins the report in definition order.
 
     Args:
@@ -472,19 +565,35 @@ def check(name: str, *, question: str, applies: Callable | None = None, needs_ba
         applies: ``applies(state) -> reason``, ``None`` when the check applies; the reason becomes the
             ``n/a`` detail otherwise.
         needs_backward: the check cannot run when the Function's backward raises.
+        capability: the name ``require=`` knows an optional capability by; its check ends
+            ``unsupported`` (not ``failed``) when the Function does not offer it.
 
     Returns:
         The decorator, which returns the function unchanged.
     """
 
     def register(run: Callable) -> Callable:
-        REGISTRY[name] = CheckSpec(name, question, run, applies, needs_backward)
+        REGISTRY[name] = CheckSpec(name, question, run, applies, needs_backward, capability)
         return run
 
     return register
 
 
 # --- the checks, in report order ---------------------------------------------------------
+
+
+@check("autograd.Function", question="the call runs a custom autograd.Function on a tensor input")
+def _function_in_graph(s: _State):
+    if s.case.first is None:
+        return FAILED, "no tensor input: nothing was verified; pass example tensors as the inputs"
+    if not s.nodes:
+        hint = ("pass MyFunction.apply, not MyFunction.forward" if getattr(s.fn, "__name__", "") == "forward"
+                else "pass MyFunction.apply, or a function that calls it")
+        if not s.case.diff or not any(s.fed[i].requires_grad for i in s.case.diff):
+            hint = "no input requires grad (autograd records nothing); give a floating-point tensor input"
+        return FAILED, f"no custom autograd.Function in the graph: nothing was verified; {hint}"
+    names = sorted({type(n)._forward_cls.__name__ for n in s.nodes})
+    return PASSED, ", ".join(names)
 
 
 def _against_reference(s: _State, outputs: bool):
@@ -496,7 +605,8 @@ def _against_reference(s: _State, outputs: bool):
                 results.append([o.detach() for o in _flat(f(*tensors))])
         else:
             results.append(_forward_backward(f, tensors)[1])
-    problems = _differences(*results, s.tol, "output" if outputs else "gradient")
+    x = s.case.inputs[s.case.first] if s.case.first is not None else None
+    problems = _differences(*results, s.tol, "output" if outputs else "gradient", x)
     dtype = str(s.case.dtype).replace("torch.", "")
     if problems:
         return FAILED, _join(problems)
@@ -537,42 +647,102 @@ def _gradient_count_reason(s: _State, exc: BaseException) -> str:
     return f"wrong number of gradients: {returned}; no gradient for {', '.join(label)}, which requires one"
 
 
+@check("finite gradients", question="gradients are finite wherever the inputs and outputs are (given inputs)",
+       applies=_all(_has_diff, _has_node), needs_backward=True)
+def _finite_gradients(s: _State):
+    case, problems = s.case, []
+    outs = [o.detach() for o in s.outs]
+    tensors = [case.inputs[i].detach() for i in case.diff]
+    all_finite = all(bool(t.isfinite().all()) for t in outs + tensors)
+    ref_grads = [None] * len(case.diff)
+    if s.reference is not None:
+        ref_grads = _forward_backward(*case.function(s.reference, case.leaves()))[1]
+    for i, x, g, ref in zip(case.diff, tensors, s.probe_grads, ref_grads):
+        if g is None:
+            continue
+        if len(outs) == 1 and outs[0].shape == x.shape:  # judged element by element
+            where = x.isfinite() & outs[0].isfinite()
+        elif all_finite:
+            where = torch.ones_like(g, dtype=torch.bool)
+        else:
+            continue
+        bad = where & ~g.isfinite()
+        if ref is not None:
+            bad = bad & ref.isfinite()  # where the reference's gradient is nan/inf too, so may ours be
+        if bool(bad.any()):
+            index = tuple(int(j) for j in bad.nonzero()[0])
+            problems.append(f"gradient of input {i} is {g[index].item()} at index {list(index)} "
+                            f"(input {_digits(x[index].item(), x.dtype)}), where the output is finite; "
+                            f"{int(bad.sum())} element(s)")
+    if problems:
+        return FAILED, _join(problems) + "; write the derivative so it cannot overflow (e.g. from the output)"
+    return PASSED, f"finite where the outputs are ({str(case.dtype).replace('torch.', '')})"
+
+
 @check("backward", question="gradients equal the reference's on the given inputs",
        applies=_all(_has_reference, _has_diff), needs_backward=True)
 def _backward(s: _State):
     return _against_reference(s, outputs=False)
 
 
-def _gradcheck(s: _State, what: str, runner=torch.autograd.gradcheck, explain=None, **flags):
-    """The one runner behind every finite-difference check: float64 copies, ``runner(f, inputs, **flags)``.
+def _gradcheck(s: _State, what: str, runner=torch.autograd.gradcheck, classify=None,
+               diff: Sequence[int] | None = None, **flags):
+    """The one runner behind every finite-difference check: float64 (complex128) copies, ``runner(f, ...)``.
 
-    Returns ``None`` when it agrees, else ``(FAILED, reason)``.
+    Returns ``None`` when it agrees, else ``(status, reason)``: a disagreement fails, an error is
+    classified (a missing capability is ``unsupported``).
     """
-    f, tensors = s.case.function(s.fn, s.case.leaves(torch.float64))
+    f, tensors = s.case.function(s.fn, s.case.leaves(torch.float64, diff), diff=diff)
     try:
         runner(f, tensors, raise_exception=True, **flags)
     except GradcheckError as e:
         return FAILED, f"{what} disagrees with finite differences: {_first_line(e)}"
     except Exception as e:  # noqa: BLE001
-        return FAILED, (explain or _explain)(e)
+        return (classify or _classify)(e)
     return None
 
 
-@check("gradcheck", question="backward agrees with finite differences (float64 copies)",
+def _subsets(diff: Sequence[int]) -> list[tuple[int, ...]]:
+    """The sets of inputs that may require grad: all of them, then each smaller one (bounded for many)."""
+    n = len(diff)
+    if n <= 4:
+        sizes = range(n, 0, -1)
+        return [c for k in sizes for c in itertools.combinations(diff, k)]
+    alone = [(i,) for i in diff]
+    all_but = [tuple(j for j in diff if j != i) for i in diff]
+    return [tuple(diff)] + all_but + alone
+
+
+def _dtype_note(s: _State) -> str:
+    return "complex128" if any(s.case.inputs[i].is_complex() for i in s.case.diff) else "float64"
+
+
+@check("gradcheck", question="backward agrees with finite differences (float64 or complex128 copies), "
+                             "for every subset of the inputs that require grad",
        applies=_has_diff, needs_backward=True)
 def _gradcheck_check(s: _State):
-    return _gradcheck(s, "backward") or (PASSED, "float64, backward = finite differences")
+    subsets = _subsets(s.case.diff)
+    for subset in subsets:
+        failed = _gradcheck(s, "backward", diff=subset)
+        if failed:
+            if len(subset) < len(s.case.diff):
+                only = ", ".join(str(i) for i in subset)
+                return failed[0], (f"with only input(s) {only} requiring grad, {failed[1]}; check the "
+                                   f"ctx.needs_input_grad indices in backward")
+            return failed
+    sets = f", {len(subsets)} subsets of the inputs requiring grad" if len(subsets) > 1 else ""
+    return PASSED, f"{_dtype_note(s)}, backward = finite differences{sets}"
 
 
-def _double_backward_reason(exc: BaseException) -> str:
+def _double_backward_reason(exc: BaseException) -> tuple[str, str]:
     # Every input is cloned before the call, so the only leaves backward can meet are the grad_outputs.
     if re.search(r"leaf Variable that requires grad is being used in an in-place", str(exc)):
-        return f"backward modifies grad_output in place ({type(exc).__name__}: {_first_line(exc)})"
-    return _explain(exc)
+        return FAILED, f"backward modifies grad_output in place ({type(exc).__name__}: {_first_line(exc)})"
+    return _classify(exc)
 
 
 @check("gradgradcheck", question="double backward works and agrees with finite differences (float64 copies)",
-       applies=_has_diff, needs_backward=True)
+       applies=_has_diff, needs_backward=True, capability="double_backward")
 def _gradgradcheck(s: _State):
     f, tensors = s.case.function(s.fn, s.case.leaves(torch.float64))
     try:
@@ -584,11 +754,11 @@ def _gradgradcheck(s: _State):
         if not live:
             return FAILED, ("no double backward: the gradients backward returns are not differentiable "
                             "(detached, or computed outside torch ops)")
-        sum(g.sum() for g in live).backward()
+        sum((g.real if g.is_complex() else g).sum() for g in live).backward()
     except Exception as e:  # noqa: BLE001
-        return FAILED, _double_backward_reason(e)
+        return _double_backward_reason(e)
     return (_gradcheck(s, "double backward", torch.autograd.gradgradcheck, _double_backward_reason)
-            or (PASSED, "float64, double backward = finite differences"))
+            or (PASSED, f"{_dtype_note(s)}, double backward = finite differences"))
 
 
 def _jvp(s: _State, fn, args, tangents):
@@ -599,7 +769,7 @@ def _jvp(s: _State, fn, args, tangents):
 
 
 @check("forward AD", question="the jvp agrees with finite differences (float64) and with the reference's",
-       applies=_has_diff)
+       applies=_has_diff, capability="forward_ad")
 def _forward_ad(s: _State):
     failed = _gradcheck(s, "jvp", check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False)
     if failed:
@@ -616,7 +786,8 @@ def _forward_ad(s: _State):
     return PASSED, "float64, jvp = finite differences and the reference's"
 
 
-@check("vmap", question="torch.func.vmap over a batch equals a loop over its samples", applies=_has_tensor)
+@check("vmap", question="torch.func.vmap over a batch equals a loop over its samples", applies=_has_tensor,
+       capability="vmap")
 def _vmap(s: _State):
     case = s.case
     args = [a.detach() if isinstance(a, torch.Tensor) else a for a in case.leaves()]
@@ -631,7 +802,7 @@ def _vmap(s: _State):
     try:
         got = torch.func.vmap(one)(batch)
     except Exception as e:  # noqa: BLE001
-        return FAILED, _explain(e)
+        return _classify(e)
     want = [torch.stack(o) for o in zip(*(one(b) for b in batch))]
     problems = _differences(list(got), want, s.tol, "output")
     if problems:
@@ -640,20 +811,20 @@ def _vmap(s: _State):
 
 
 @check("func.grad", question="torch.func.grad equals torch.autograd.grad (and the reference's)",
-       applies=_has_diff, needs_backward=True)
+       applies=_has_diff, needs_backward=True, capability="torch_func")
 def _func_grad(s: _State):
     case = s.case
     f, tensors = case.function(s.fn, case.leaves())
     detached = tuple(t.detach() for t in tensors)
 
     def total(fn):
-        return lambda *t: sum(o.sum() for o in _flat(fn(*t)) if _is_float(o))
+        return lambda *t: sum((o.real if o.is_complex() else o).sum() for o in _flat(fn(*t)) if _is_float(o))
 
     argnums = tuple(range(len(tensors)))
     try:
         got = torch.func.grad(total(f), argnums=argnums)(*detached)
     except Exception as e:  # noqa: BLE001
-        return FAILED, _explain(e)
+        return _classify(e)
     want = torch.autograd.grad(total(f)(*tensors), tensors, allow_unused=True)
     problems = _differences(list(got), list(want), s.tol, "gradient")
     if problems:
@@ -668,12 +839,15 @@ def _func_grad(s: _State):
     return PASSED, "= autograd.grad"
 
 
+_CUSTOM_JVP = re.compile(r"custom jvp", re.IGNORECASE)
+
+
 def _compile_applies(s: _State) -> str | None:
     return None if s.compile_backend else "skipped (compile_backend=None)"
 
 
 @check("compile", question="torch.compile runs and matches eager; graph breaks are reported",
-       applies=_compile_applies, needs_backward=True)
+       applies=_compile_applies, needs_backward=True, capability="compile")
 def _compile(s: _State):
     import torch._dynamo
     from torch._dynamo.backends.registry import lookup_backend
@@ -695,11 +869,16 @@ def _compile(s: _State):
     f, tensors = case.function(s.fn, case.leaves())
     compiled = torch.compile(f, backend=counting, fullgraph=s.fullgraph, dynamic=False)
     try:
-        with warnings.catch_warnings():  # the compiler's own advice on tracing torch internals
-            warnings.simplefilter("ignore", UserWarning)
+        # One compilation of forward and backward at the example's shapes: no recompiles, no retries.
+        with warnings.catch_warnings(), torch._dynamo.config.patch(recompile_limit=1, accumulated_recompile_limit=8):
+            warnings.simplefilter("ignore", UserWarning)  # the compiler's own advice on tracing torch internals
             got = _forward_backward(compiled, tensors)
     except torch._dynamo.exc.Unsupported as e:
         s.report.graph_breaks = [_first_line(e)]
+        if _CUSTOM_JVP.search(str(e)):
+            return UNSUPPORTED, (f"torch.compile(fullgraph=True) cannot trace a Function that defines jvp "
+                                 f"({_first_line(e)}); to compile in one graph, call a variant without jvp "
+                                 f"while torch.compiler.is_compiling(), or compile with fullgraph=False")
         return FAILED, f"1 graph break under fullgraph=True: {_first_line(e)}"
     except Exception as e:  # noqa: BLE001
         return FAILED, f"torch.compile({s.compile_backend}) raised " + _explain(e)
@@ -719,7 +898,7 @@ def _compile(s: _State):
 @check("edge values", question="0, kinks, ±tiny, ±huge, ±inf, nan (float32 and float64) as the reference",
        applies=_is_elementwise, needs_backward=True)
 def _edge_values(s: _State):
-    case, problems = s.case, []
+    case, problems, warned = s.case, [], []
     for dtype in (torch.float32, torch.float64):
         tol = _tolerance(dtype, s.rtol, s.atol)
         x = edge_points(dtype, s.kinks).to(case.device)
@@ -731,16 +910,22 @@ def _edge_values(s: _State):
             results.append(_forward_backward(f, tensors))
         (out, grads), (ref_out, ref_grads) = results
         name = str(dtype).replace("torch.", "")
-        problems += _pointwise_problems(x, out[0], ref_out[0], tol, f"{name} output")
+        pairs = [(out[0], ref_out[0], "output")]
         if case.first in case.diff:
             k = case.diff.index(case.first)
             if grads[k] is not None and ref_grads[k] is not None:
-                problems += _pointwise_problems(x, grads[k], ref_grads[k], tol, f"{name} gradient")
+                pairs.append((grads[k], ref_grads[k], "gradient"))
             others = [(a, b) for j, (a, b) in enumerate(zip(grads, ref_grads)) if j != k]
             problems += _differences([a for a, _ in others], [b for _, b in others], tol,
                                      f"{name} gradient of another input")
+        for ours, theirs, what in pairs:
+            wrong, odd = _pointwise_problems(x, ours, theirs, tol, f"{name} {what}", ref_out[0])
+            problems += wrong
+            warned += odd
     if problems:
         return FAILED, _join(problems)
+    if warned:
+        return WARNING, "differs only where the reference is nan/inf: " + _join(warned)
     kinks = f" incl. kinks {', '.join(f'{k:g}' for k in s.kinks)}" if s.kinks else ""
     return PASSED, f"{len(edge_points(torch.float32, s.kinks))} points{kinks}, float32 and float64"
 
@@ -825,7 +1010,7 @@ def _saved(s: _State):
     text += (f" (reference: {counter.tensors} tensor{'s' if counter.tensors != 1 else ''}, "
              f"{_nbytes(counter.bytes)})")
     if r.saved_bytes > counter.bytes:
-        return FAILED, "saves more than the reference: " + text
+        return WARNING, "saves more than the reference: " + text
     return PASSED, text
 
 
@@ -844,6 +1029,8 @@ def _ctx_tensors_check(s: _State):
 def _run_one(s: _State, spec: CheckSpec, selected: set, broken_backward: bool) -> Check:
     if spec.name not in selected:
         return Check(spec.name, NA, "not run")
+    if s.case.first is None:  # nothing to verify: that is the first check's failure, and no other applies
+        return Check(spec.name, *(_function_in_graph(s) if spec.run is _function_in_graph else (NA, "no tensor input")))
     if s.probe_error is not None:
         return Check(spec.name, FAILED, "forward raised " + _explain(s.probe_error))
     if broken_backward and spec.needs_backward:
@@ -852,8 +1039,25 @@ def _run_one(s: _State, spec: CheckSpec, selected: set, broken_backward: bool) -
         why = spec.applies(s) if spec.applies is not None else None
         status, detail = (NA, why) if why else spec.run(s)
     except Exception as e:  # noqa: BLE001 - a crash in one check is that check's failure
-        status, detail = FAILED, _explain(e)
+        status, detail = _classify(e)
     return Check(spec.name, status, detail)
+
+
+def _refuse_bad_calls(fn, checks, require) -> list[str]:
+    """Raise ``TypeError`` (naming the fix) for a call that cannot verify anything; return the checks."""
+    if isinstance(fn, type) and issubclass(fn, torch.autograd.Function):
+        raise TypeError(f"verify() takes {fn.__name__}.apply (or a function calling it), not the class "
+                        f"{fn.__name__}: call verify({fn.__name__}.apply, ...)")
+    if not callable(fn):
+        raise TypeError(f"verify() takes a callable such as MyFunction.apply, not {type(fn).__name__}")
+    if isinstance(checks, str):
+        raise TypeError(f"checks must be a list of check names, e.g. checks=[{checks!r}], not the string {checks!r}")
+    checks = list(CHECKS) if checks is None else list(checks)
+    unknown = [c for c in checks if c not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown check(s) {unknown}; choose from {list(CHECKS)}")
+    _required_checks(require)  # refuses a string or an unknown name
+    return checks
 
 
 def _name_of(fn: Callable) -> str:
@@ -877,6 +1081,7 @@ def verify(
     atol: float | None = None,
     name: str | None = None,
     strict: bool = False,
+    require: Sequence[str] = (),
 ) -> VerifyReport:
     """Run every check of :data:`CHECKS` on ``fn(*inputs, **kwargs)``.
 
@@ -889,32 +1094,45 @@ def verify(
         kwargs: keyword arguments passed to ``fn`` and ``reference`` alike.
         kinks: points where the derivative jumps, added to the edge values.
         elementwise: whether ``fn`` is elementwise in its first input (enables the edge-value and shape
-            sweeps); ``None`` guesses from one call.
+            sweeps, which feed it 0-d, 1-d and empty tensors).  ``None`` decides from its behaviour:
+            one output of the input's shape, scalar other tensors, and a shuffled flattened input
+            gives the shuffled output (so softmax over ``dim=1`` is not elementwise).
         compile_backend: the :func:`torch.compile` backend (``"aot_eager"`` traces forward and backward
             without generating code, so it is cheap on CPU; ``"inductor"`` also compiles); ``None`` skips.
             The compile check resets torch.compile's caches (:func:`torch.compiler.reset`).
-        fullgraph: a graph break fails the compile check (otherwise it is reported in the detail).
+        fullgraph: a graph break fails the compile check (otherwise it is reported in the detail); one
+            because the Function defines ``jvp``, which the compiler cannot trace, is ``unsupported``.
         checks: names from :data:`CHECKS` to run (default: all); the rest are ``n/a``.
         rtol: relative tolerance (default by dtype: float32 1e-5, float64 1e-7).
         atol: absolute tolerance (default by dtype: float32 1e-6, float64 1e-10).
         name: the report's title (default: the Function's name).
-        strict: raise :class:`VerificationError`, listing the failing checks, if any fails.
+        strict: raise :class:`VerificationError`, listing the failed checks, if any failed.  A capability
+            the Function does not offer (``unsupported``) and a ``warning`` do not raise, unless required.
+        require: with ``strict``, capabilities that must be there too: ``"forward_ad"``, ``"vmap"``,
+            ``"double_backward"``, ``"torch_func"``, ``"compile"`` (or check names).
 
     Returns:
-        The :class:`VerifyReport`, one :class:`Check` per entry of :data:`CHECKS`.
+        The :class:`VerifyReport`, one :class:`Check` per entry of :data:`CHECKS`.  ``report.ok`` is true
+        when nothing failed; ``report.unsupported`` lists what the Function does not offer and how to add it.
+
+    Raises:
+        TypeError: ``fn`` is a Function class (pass its ``apply``) or not callable, or ``checks`` or
+            ``require`` is a string instead of a list of names.
+        VerificationError: with ``strict=True``, when a check failed or a required capability is missing.
     """
-    checks = list(CHECKS) if checks is None else list(checks)
-    unknown = [c for c in checks if c not in CHECKS]
-    if unknown:
-        raise ValueError(f"unknown check(s) {unknown}; choose from {list(CHECKS)}")
-    s = _State(fn, inputs, kwargs or {}, reference, kinks, elementwise, compile_backend, fullgraph, rtol, atol)
-    s.probe()
-    selected = set(checks)
-    broken_backward = s.probe_error is None and s.backward_error is not None and bool(s.nodes)
-    for spec in REGISTRY.values():
-        s.report.checks[spec.name] = _run_one(s, spec, selected, broken_backward)
+    checks = _refuse_bad_calls(fn, checks, require)
+    devices = [inp.device for inp in inputs if isinstance(inp, torch.Tensor) and inp.device.type == "cuda"]
+    # The checks draw random numbers; the caller's generators are left as they were.
+    with torch.random.fork_rng(devices=sorted({d.index or 0 for d in devices})):
+        torch.random.default_generator.manual_seed(0)
+        s = _State(fn, inputs, kwargs or {}, reference, kinks, elementwise, compile_backend, fullgraph, rtol, atol)
+        s.probe()
+        selected = set(checks)
+        broken_backward = s.probe_error is None and s.backward_error is not None and bool(s.nodes)
+        for spec in REGISTRY.values():
+            s.report.checks[spec.name] = _run_one(s, spec, selected, broken_backward)
     report = s.report
     report.name = name or (type(s.nodes[0])._forward_cls.__name__ if s.nodes else _name_of(fn))
     if strict:
-        report.raise_if_failed()
+        report.raise_if_failed(require)
     return report
