@@ -5,8 +5,9 @@ saved-tensor hooks); :func:`verify` runs them all on one Function and adds the c
 PyTorch makes for a hand-written backward: one gradient per input, in-place and aliasing rules,
 ``grad_output`` left untouched, what the Function keeps alive for backward, and tensors hidden on
 ``ctx``.  Each check is defined once below with :func:`check`, which puts it in
-:data:`~customgrad.report.REGISTRY`; each ends ``passed``, ``failed`` (with the reason) or ``n/a``
-(with why not).  The results are :class:`~customgrad.report.VerifyReport` objects.
+:data:`~customgrad.report.REGISTRY`.  Each ends ``failed`` (the Function is wrong), ``unsupported``
+(a capability it does not offer, with how to add it), ``warning`` (legal but costly), ``passed``, or
+``n/a`` (with why not); the results are :class:`~customgrad.report.VerifyReport` objects.
 
 Example:
     >>> import torch
@@ -40,7 +41,7 @@ from .report import (CHECKS, FAILED, NA, PASSED, REGISTRY, UNSUPPORTED, WARNING,
 
 __all__ = [
     "CHECKS", "Check", "VerifyReport", "VerifyMatrix", "VerificationError",
-    "check", "verify", "verify_twin", "verify_all", "saved_for_backward", "edge_points",
+    "check", "verify", "saved_for_backward", "edge_points",
 ]
 
 # Attributes torch itself puts on ctx (the backward node); anything else holding a tensor is ours to flag.
@@ -657,7 +658,10 @@ def _finite_gradients(s: _State):
     ref_grads = [None] * len(case.diff)
     if s.reference is not None:
         ref_grads = _forward_backward(*case.function(s.reference, case.leaves()))[1]
-    for i, x, g, ref in zip(case.diff, tensors, s.probe_grads, ref_grads):
+    grads = getattr(s, "probe_grads", None)
+    if grads is None:
+        return NA, "no differentiable output"
+    for i, x, g, ref in zip(case.diff, tensors, grads, ref_grads):
         if g is None:
             continue
         if len(outs) == 1 and outs[0].shape == x.shape:  # judged element by element
