@@ -270,7 +270,8 @@ class VerifyMatrix:
         if check is None:
             return ""
         if check.name == "saved" and check.status != NA:
-            return check.detail.split(" (")[0]
+            text = check.detail.split(" (")[0].rsplit(": ", 1)[-1]  # "2 tensors, 320 B"
+            return text if check.status == PASSED else f"{_SYMBOL[check.status]} {text}"
         return _SYMBOL[check.status]
 
     def __str__(self) -> str:

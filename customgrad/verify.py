@@ -606,8 +606,13 @@ def _against_reference(s: _State, outputs: bool):
                 results.append([o.detach() for o in _flat(f(*tensors))])
         else:
             results.append(_forward_backward(f, tensors)[1])
-    x = s.case.inputs[s.case.first] if s.case.first is not None else None
-    problems = _differences(*results, s.tol, "output" if outputs else "gradient", x)
+    if outputs:
+        problems = _differences(*results, s.tol, "output", s.case.inputs[s.case.first])
+    else:  # each gradient next to its own input
+        ours, theirs = results
+        names = [f"gradient of input {i}" if len(ours) > 1 else "gradient" for i in s.case.diff]
+        problems = [p for a, b, i, what in zip(ours, theirs, s.case.diff, names)
+                    if (p := _difference(a, b, s.tol, what, s.case.inputs[i]))]
     dtype = str(s.case.dtype).replace("torch.", "")
     if problems:
         return FAILED, _join(problems)

@@ -10,6 +10,7 @@ import torch.nn.functional as TF
 import broken_functions as B
 import customgrad
 from customgrad.functions import ReLUFunction
+from customgrad.report import VerifyMatrix
 from customgrad.twins import TWINS
 from customgrad.verify import CHECKS, NA, VerificationError, saved_for_backward, verify, verify_all, verify_twin
 
@@ -272,3 +273,14 @@ def test_matrix_over_every_registered_function_passes():
 def test_public_names():
     assert customgrad.verify is verify
     assert callable(customgrad.bench.run)
+
+
+def test_the_matrix_shows_unsupported_and_warning_cells_and_counts_them():
+    reports = [verify(f.apply, x64(), reference=torch.relu, compile_backend=None)
+               for f in (B.FirstOrderReLU, B.SavesInputAndOutput)]
+    matrix = VerifyMatrix(reports)
+    text, page = str(matrix), matrix._repr_html_()
+    assert matrix.ok
+    assert matrix.counts()[UNSUPPORTED] == 2 and matrix.counts()[WARNING] >= 1
+    assert "○" in text and "! 2 tensors, 320 B" in text
+    assert "2 unsupported" in page and "warning(s)" in page
