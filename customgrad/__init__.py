@@ -5,7 +5,7 @@
 - :mod:`customgrad.nn`: drop-in twins of :mod:`torch.nn` Modules.
 - :mod:`customgrad.twins`: each Function paired with its PyTorch twin and sample inputs.
 - :func:`customgrad.checkpoint`: gradient checkpointing written as a custom Function.
-- :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`).
+- :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`; results in :mod:`customgrad.report`).
 - :mod:`customgrad.bench`: time any custom Function against its built-in twin.
 """
 
