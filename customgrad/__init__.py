@@ -5,17 +5,18 @@
 - :mod:`customgrad.nn`: drop-in twins of :mod:`torch.nn` Modules.
 - :mod:`customgrad.twins`: each Function paired with its PyTorch twin and sample inputs.
 - :func:`customgrad.checkpoint`: gradient checkpointing written as a custom Function.
-- :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`).
+- :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`; results in :mod:`customgrad.report`).
 - :mod:`customgrad.bench`: time any custom Function against its built-in twin.
 """
 
 from . import functional, functions, nn, twins
 from .checkpoint import checkpoint
-from .verify import VerifyReport, verify
+from .report import VerifyMatrix, VerifyReport
+from .verify import verify
 
 __version__ = "0.1.0"
 
-__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "bench"]
+__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench"]
 
 
 def __getattr__(name):

@@ -330,3 +330,191 @@ class DetachedBackward(torch.autograd.Function):
     def jvp(ctx, tangent):
         (input,) = ctx.saved_tensors
         return 2 * input * tangent
+
+
+class NeedsInputGradTypo(torch.autograd.Function):
+    """``x * y`` whose backward tests ``needs_input_grad[1]`` for both gradients: right only when both need one."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x, y):
+        return x * y
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y = ctx.saved_tensors
+        grad_x = grad_output * y if ctx.needs_input_grad[1] else None
+        grad_y = grad_output * x if ctx.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
+class MissingConjugate(torch.autograd.Function):
+    """Complex ``z * z`` whose backward forgets the conjugate: right for real inputs only."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(z):
+        return z * z
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (z,) = ctx.saved_tensors
+        return grad_output * 2 * z
+
+
+class NaiveSigmoid(torch.autograd.Function):
+    """Sigmoid whose backward is ``exp(-x) / (1 + exp(-x))**2``: inf / inf = nan for x = -100 in float32."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return torch.sigmoid(input)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        e = torch.exp(-x)
+        return grad_output * e / (1 + e) ** 2
+
+
+class NanToZeroReLU(torch.autograd.Function):
+    """ReLU that maps nan to 0 (torch's relu keeps nan): it differs only where torch's output is nan."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return torch.where(input > 0, input, 0)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        return torch.where(input > 0, grad_output, 0)
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        (input,) = ctx.saved_tensors
+        return torch.where(input > 0, tangent, 0)
+
+
+class SlightlyOff(torch.autograd.Function):
+    """ReLU whose output is 1e-4 too large (relative): a numeric mismatch to be reported in digits and ulps."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return input.clamp(min=0) * (1 + 1e-4)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        return torch.where(input > 0, grad_output * (1 + 1e-4), 0)
+
+
+# --- correct Functions: verify must pass them ---
+
+
+class FirstOrderReLU(torch.autograd.Function):
+    """A correct ReLU with backward only: no jvp, no vmap rule.  Correct, with capabilities missing."""
+
+    @staticmethod
+    def forward(input):
+        return input.clamp(min=0)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        return torch.where(output > 0, grad_output, 0)
+
+
+class ReLUWithJvp(torch.autograd.Function):
+    """A correct ReLU with backward, jvp and a vmap rule."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input):
+        return input.clamp(min=0)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+        ctx.save_for_forward(output)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (output,) = ctx.saved_tensors
+        return torch.where(output > 0, grad_output, 0)
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        (output,) = ctx.saved_tensors
+        return torch.where(output > 0, tangent, 0)
+
+
+class Softmax(torch.autograd.Function):
+    """A correct softmax over ``dim``: same shape in and out, but not elementwise."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(input, dim):
+        return torch.softmax(input, dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        return y * (grad_output - (grad_output * y).sum(ctx.dim, keepdim=True)), None
+
+
+class ComplexSquare(torch.autograd.Function):
+    """A correct complex ``z * z``: the gradient is ``grad_output * conj(2 z)``."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(z):
+        return z * z
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (z,) = ctx.saved_tensors
+        return grad_output * 2 * z.conj()
