@@ -11,13 +11,11 @@ import customgrad
 import customgrad.functional as F
 from customgrad import nn
 
-from _grad_helpers import saved_for_backward
-
 DEPTH, WIDTH, BATCH = 8, 64, 32
 
 
 def deep_block(dtype=torch.float32):
-    """The block the issue names: a stack of Linear + Tanh layers."""
+    """A deep block: a stack of DEPTH Linear + Tanh layers."""
     torch.manual_seed(1)
     layers = []
     for _ in range(DEPTH):
@@ -42,7 +40,7 @@ def test_gradients_equal_the_plain_run():
         assert_close(a, b)
 
 
-def measure_saved_bytes(block, x, checkpointed):
+def measure_saved_bytes(saved_for_backward, block, x, checkpointed):
     """Bytes of every tensor saved for backward during the forward, and of those that are not parameters."""
     params = {p.data_ptr() for p in block.parameters()}
     saved = saved_for_backward(lambda: customgrad.checkpoint(block, x) if checkpointed else block(x))
@@ -51,11 +49,11 @@ def measure_saved_bytes(block, x, checkpointed):
     return total, activations
 
 
-def test_saved_bytes_fall_by_the_depth_of_the_block():
+def test_saved_bytes_fall_by_the_depth_of_the_block(saved_for_backward):
     block, x = deep_block(), torch.randn(BATCH, WIDTH, requires_grad=True)
     input_bytes = x.numel() * x.element_size()
-    plain_total, plain_activations = measure_saved_bytes(block, x, checkpointed=False)
-    ckpt_total, ckpt_activations = measure_saved_bytes(block, x, checkpointed=True)
+    plain_total, plain_activations = measure_saved_bytes(saved_for_backward, block, x, checkpointed=False)
+    ckpt_total, ckpt_activations = measure_saved_bytes(saved_for_backward, block, x, checkpointed=True)
     # Plain: each Linear keeps its input and weight, each Tanh its output: 2 * DEPTH activations.
     assert plain_activations == 2 * DEPTH * input_bytes
     assert plain_total == plain_activations + DEPTH * WIDTH * WIDTH * 4

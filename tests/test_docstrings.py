@@ -12,17 +12,16 @@ import builtins
 import inspect
 import re
 
+import docutils.core as docutils_core
 import pytest
+import sphinx.ext.napoleon as napoleon
+from docutils import nodes
+from docutils.parsers.rst import Directive, directives, roles
+from sphinx.ext.napoleon.docstring import GoogleDocstring
 
-docutils_core = pytest.importorskip("docutils.core")
-napoleon = pytest.importorskip("sphinx.ext.napoleon")
-from docutils import nodes  # noqa: E402
-from docutils.parsers.rst import Directive, directives, roles  # noqa: E402
-from sphinx.ext.napoleon.docstring import GoogleDocstring  # noqa: E402
-
-import customgrad.functional  # noqa: E402
-import customgrad.functions  # noqa: E402
-import customgrad.nn  # noqa: E402
+import customgrad.functional
+import customgrad.functions
+import customgrad.nn
 
 MODULES = [customgrad.functions, customgrad.functional, customgrad.nn]
 # Each module's own docstring heads its page; then every name in its __all__.

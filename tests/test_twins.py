@@ -17,64 +17,20 @@ WITH_REFERENCE = [n for n in ALL if TWINS[n].reference is not None]
 ELEMENTWISE = [n for n in WITH_REFERENCE if TWINS[n].elementwise]
 INPLACE = [n for n in ALL if TWINS[n].inplace]
 
-TOL = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-7, atol=1e-10)}
-
-
-def differentiable(args):
-    """Positions of the floating-point tensor arguments that require grad."""
-    return [i for i, a in enumerate(args) if isinstance(a, torch.Tensor) and a.requires_grad]
-
-
-def as_function_of_tensors(fn, args, kwargs):
-    """``fn`` as a function of its differentiable tensors only, the rest fixed."""
-    pos = differentiable(args)
-
-    def f(*tensors):
-        full = list(args)
-        for i, t in zip(pos, tensors):
-            full[i] = t
-        return fn(*full, **kwargs)
-
-    return f, tuple(args[i] for i in pos)
-
-
-def fresh(args, dtype=None):
-    """Detached copies (cast to dtype if given) that require grad where the originals did."""
-    out = []
-    for a in args:
-        if isinstance(a, torch.Tensor):
-            b = a.detach().clone()
-            if dtype is not None and b.is_floating_point():
-                b = b.to(dtype)
-            out.append(b.requires_grad_(a.requires_grad))
-        else:
-            out.append(a)
-    return tuple(out)
-
-
-def forward_backward(fn, args, kwargs, grad_out_seed=1):
-    """Output and gradients of every differentiable input, for a fixed random grad_output."""
-    f, tensors = as_function_of_tensors(fn, args, kwargs)
-    out = f(*tensors)
-    g = torch.randn(out.shape, dtype=out.dtype, generator=torch.Generator().manual_seed(grad_out_seed))
-    grads = torch.autograd.grad(out, tensors, g, allow_unused=True) if tensors and out.requires_grad else ()
-    return out.detach(), grads
-
-
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("name", WITH_REFERENCE)
-def test_forward_and_backward_match_torch(name, dtype):
+def test_forward_and_backward_match_torch(name, dtype, fresh, forward_backward, tol):
     twin = TWINS[name]
     args, kwargs = twin.sample(dtype)
     ours = forward_backward(twin.ours, fresh(args), kwargs)
     theirs = forward_backward(twin.reference, fresh(args), kwargs)
-    assert_close(ours[0], theirs[0], **TOL[dtype])
+    assert_close(ours[0], theirs[0], **tol[dtype])
     for a, b in zip(ours[1], theirs[1], strict=True):
-        assert_close(a, b, **TOL[dtype])
+        assert_close(a, b, **tol[dtype])
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_apply_equals_functional(name):
+def test_apply_equals_functional(name, fresh):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     direct = twin.function.apply(*twin.apply_args(fresh(args), kwargs))
@@ -84,7 +40,7 @@ def test_apply_equals_functional(name):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_gradcheck_float64(name):
+def test_gradcheck_float64(name, as_function_of_tensors):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     f, tensors = as_function_of_tensors(twin.ours, args, kwargs)
@@ -92,7 +48,7 @@ def test_gradcheck_float64(name):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_gradgradcheck_float64(name):
+def test_gradgradcheck_float64(name, as_function_of_tensors):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     f, tensors = as_function_of_tensors(twin.ours, args, kwargs)
@@ -100,7 +56,7 @@ def test_gradgradcheck_float64(name):
 
 
 @pytest.mark.parametrize("name", WITH_REFERENCE)
-def test_forward_ad_jvp_matches_torch(name):
+def test_forward_ad_jvp_matches_torch(name, fresh, as_function_of_tensors):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     f, primals = as_function_of_tensors(twin.ours, fresh(args), kwargs)
@@ -114,7 +70,7 @@ def test_forward_ad_jvp_matches_torch(name):
 
 
 @pytest.mark.parametrize("name", WITH_REFERENCE)
-def test_vmap_matches_torch(name):
+def test_vmap_matches_torch(name, fresh):
     """vmap over a new leading batch dimension of the first argument."""
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
@@ -126,7 +82,7 @@ def test_vmap_matches_torch(name):
 
 
 @pytest.mark.parametrize("name", WITH_REFERENCE)
-def test_func_grad_matches_torch(name):
+def test_func_grad_matches_torch(name, fresh, as_function_of_tensors):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     f, primals = as_function_of_tensors(twin.ours, fresh(args), kwargs)
@@ -143,7 +99,7 @@ def test_func_grad_matches_torch(name):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_edge_values_match_torch(name, dtype):
+def test_edge_values_match_torch(name, dtype, fresh, forward_backward, tol):
     """0, the kinks, +-tiny, +-huge, +-inf and nan: same outputs and gradients as torch."""
     twin = TWINS[name]
     args, kwargs = twin.sample(dtype)
@@ -151,9 +107,9 @@ def test_edge_values_match_torch(name, dtype):
     args = (x, *args[1:])
     ours = forward_backward(twin.ours, fresh(args), kwargs)
     theirs = forward_backward(twin.reference, fresh(args), kwargs)
-    assert_close(ours[0], theirs[0], equal_nan=True, **TOL[dtype])
+    assert_close(ours[0], theirs[0], equal_nan=True, **tol[dtype])
     for a, b in zip(ours[1], theirs[1], strict=True):
-        assert_close(a, b, equal_nan=True, **TOL[dtype])
+        assert_close(a, b, equal_nan=True, **tol[dtype])
 
 
 @pytest.mark.parametrize(
@@ -168,7 +124,7 @@ def test_edge_values_match_torch(name, dtype):
     ],
 )
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_shapes_and_layouts_match_torch(name, make):
+def test_shapes_and_layouts_match_torch(name, make, fresh, forward_backward):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     x = make().double() * 3
@@ -194,11 +150,52 @@ def test_non_tensor_input_raises_type_error(name):
         twin.ours([1.0, 2.0], *args[1:], **kwargs)
 
 
+# --- what backward reads, writes and keeps -------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_backward_leaves_grad_output_and_inputs_alone(name):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float32)
+    args = tuple(a.detach().clone().requires_grad_(a.requires_grad) if isinstance(a, torch.Tensor) else a
+                 for a in args)
+    before = tuple(a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args)
+    out = twin.ours(*args, **kwargs)
+    g = torch.randn_like(out)
+    g_before = g.clone()
+    out.backward(g)
+    assert torch.equal(g, g_before), "backward must not write into grad_output"
+    for a, b in zip(args, before):
+        if isinstance(a, torch.Tensor):
+            assert torch.equal(a.detach(), b)
+
+
+@pytest.mark.parametrize("name", WITH_REFERENCE)
+def test_saves_no_more_bytes_than_torch(name, saved_bytes):
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float32)
+    ours = saved_bytes(twin.ours, *args, **kwargs)
+    theirs = saved_bytes(twin.reference, *args, **kwargs)
+    assert 0 < ours <= theirs, (ours, theirs)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_graph_when_nothing_needs_grad(name):
+    """Neither the functional twin nor ``Function.apply`` records a graph for inputs that need no grad."""
+    twin = TWINS[name]
+    args, kwargs = twin.sample(torch.float32)
+    args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    assert twin.ours(*args, **kwargs).grad_fn is None
+    direct = twin.function.apply(*twin.apply_args(args, kwargs))
+    for out in direct if isinstance(direct, tuple) else (direct,):
+        assert out.grad_fn is None
+
+
 # --- in-place -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", INPLACE)
-def test_inplace_returns_same_tensor_with_torch_gradients(name):
+def test_inplace_returns_same_tensor_with_torch_gradients(name, fresh):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     leaf_ours, leaf_ref = fresh(args)[0], fresh(args)[0]
@@ -215,7 +212,7 @@ def test_inplace_returns_same_tensor_with_torch_gradients(name):
 
 
 @pytest.mark.parametrize("name", INPLACE)
-def test_inplace_on_leaf_requiring_grad_raises_like_torch(name):
+def test_inplace_on_leaf_requiring_grad_raises_like_torch(name, fresh):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float64)
     x = fresh(args)[0]
@@ -228,7 +225,7 @@ def test_inplace_on_leaf_requiring_grad_raises_like_torch(name):
 
 
 @pytest.mark.parametrize("name", INPLACE)
-def test_inplace_without_grad_matches_torch(name):
+def test_inplace_without_grad_matches_torch(name, fresh):
     twin = TWINS[name]
     args, kwargs = twin.sample(torch.float32)
     x = fresh(args)[0].detach()
@@ -239,7 +236,7 @@ def test_inplace_without_grad_matches_torch(name):
 
 
 @pytest.mark.parametrize("name", INPLACE)
-def test_inplace_on_a_view_of_a_non_leaf_matches_torch(name):
+def test_inplace_on_a_view_of_a_non_leaf_matches_torch(name, fresh):
     """``f(h[..., :-1], inplace=True)`` on a view of a non-leaf ``h``: the gradient reaches the leaf as in torch.
 
     Autograd rebases the view's history onto ``h``; a Function with more than one output cannot
@@ -261,7 +258,7 @@ def test_inplace_on_a_view_of_a_non_leaf_matches_torch(name):
 
 
 @pytest.mark.parametrize("name", INPLACE)
-def test_inplace_forward_ad_matches_torch(name):
+def test_inplace_forward_ad_matches_torch(name, fresh):
     """Forward-mode AD through the in-place op: ``torch.func.jvp`` and dual tensors, as in torch.
 
     An in-place Function must update the input's tangent in place as well; under dual tensors
@@ -280,3 +277,36 @@ def test_inplace_forward_ad_matches_torch(name):
             out = fn(torch.autograd.forward_ad.make_dual(x, t))
             duals.append(tuple(torch.autograd.forward_ad.unpack_dual(out)))
     assert_close(duals[0], duals[1])
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forward_ad_updates_the_tangent_in_place(name, assert_inplace_forward_ad_like_torch):
+    twin = TWINS[name]
+    _, kwargs = twin.sample(torch.float64)
+    assert_inplace_forward_ad_like_torch(twin.ours, twin.reference, kwargs)
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_on_an_inner_view_like_torch(name):
+    """In place on the middle columns of a non-leaf: the same values in the base and the same leaf gradient."""
+    twin = TWINS[name]
+    _, kwargs = twin.sample(torch.float64)
+    results = []
+    for fn in (twin.ours, twin.reference):
+        leaf = torch.linspace(-3, 3, 12, dtype=torch.float64).reshape(3, 4).requires_grad_()
+        h = leaf * 1
+        out = fn(h[:, 1:3], **kwargs, inplace=True)
+        assert out._base is h
+        (h * torch.arange(12.0).reshape(3, 4)).sum().backward()
+        results.append((h.detach(), leaf.grad))
+    assert_close(results[0], results[1])
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_saves_no_more_bytes_than_torch(name, saved_bytes):
+    twin = TWINS[name]
+    _, kwargs = twin.sample(torch.float32)
+    leaf = torch.randn(100, requires_grad=True)
+    ours = saved_bytes(lambda: twin.ours(leaf * 1, **kwargs, inplace=True))
+    theirs = saved_bytes(lambda: twin.reference(leaf * 1, **kwargs, inplace=True))
+    assert ours <= theirs

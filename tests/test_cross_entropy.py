@@ -1,9 +1,8 @@
-"""MSE and cross-entropy beyond the generic twin checks: every target kind, reduction, edge case and error."""
+"""Cross-entropy beyond the generic twin checks: every target kind, reduction, edge case and error, the Module."""
 
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import pytest
 import torch
@@ -12,140 +11,12 @@ from torch.testing import assert_close
 
 import customgrad.functional as F
 from customgrad import nn
-from customgrad.functions import CrossEntropyFunction, MSELossFunction
-
-from _grad_helpers import assert_same_as_torch, grads_of, saved_for_backward, train
+from customgrad.functions import CrossEntropyFunction
 
 REDUCTIONS = ["mean", "sum", "none"]
 
 
-def raised(fn, *args, **kwargs):
-    """The exception ``fn`` raises (its type and message), or ``None``."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fn(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - the point is to compare what was raised
-        return error
-    return None
-
-
-# --- mse_loss -----------------------------------------------------------------------
-
-MSE_SHAPES = [
-    pytest.param((), (), id="0-dim"),
-    pytest.param((5,), (5,), id="1d"),
-    pytest.param((2, 3, 4), (2, 3, 4), id="3d"),
-    pytest.param((3, 4), (4,), id="broadcast-target"),
-    pytest.param((4,), (3, 4), id="broadcast-input"),
-    pytest.param((3, 1), (1, 4), id="broadcast-both"),
-    pytest.param((0, 3), (0, 3), id="empty"),
-]
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("x_shape, t_shape", MSE_SHAPES)
-def test_mse_matches_torch(x_shape, t_shape, reduction, dtype):
-    """Values and gradients of input and target, each summed back to its own shape."""
-    x, t = torch.randn(x_shape, dtype=dtype), torch.randn(t_shape, dtype=dtype)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert_same_as_torch(lambda x, t: F.mse_loss(x, t, reduction=reduction),
-                             lambda x, t: TF.mse_loss(x, t, reduction=reduction), [x, t])
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_mse_broadcasting_gradcheck_forward_ad_and_gradgradcheck(reduction):
-    x = torch.randn(3, 1, dtype=torch.float64, requires_grad=True)
-    t = torch.randn(1, 4, dtype=torch.float64, requires_grad=True)
-    f = lambda x, t: MSELossFunction.apply(x, t, reduction, None)  # noqa: E731
-    assert torch.autograd.gradcheck(f, (x, t), check_forward_ad=True, check_batched_grad=True)
-    assert torch.autograd.gradgradcheck(f, (x, t))
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_mse_weighted_matches_torch(reduction):
-    x, t, w = torch.randn(3, 4), torch.randn(3, 4), torch.rand(3, 4)
-    assert_same_as_torch(lambda *a: F.mse_loss(a[0], a[1], reduction=reduction, weight=a[2]),
-                         lambda *a: TF.mse_loss(a[0], a[1], reduction=reduction, weight=a[2]), [x, t, w])
-    tensors = [torch.randn(3, 4, dtype=torch.float64, requires_grad=True) for _ in range(3)]
-    f = lambda *a: MSELossFunction.apply(a[0], a[1], reduction, a[2])  # noqa: E731
-    assert torch.autograd.gradcheck(f, tensors, check_forward_ad=True)
-    assert torch.autograd.gradgradcheck(f, tensors)
-
-
-def test_mse_size_mismatch_warns_like_torch():
-    x, t = torch.randn(3, 4), torch.randn(4)
-    with pytest.warns(UserWarning) as theirs:
-        TF.mse_loss(x, t)
-    with pytest.warns(UserWarning) as ours:
-        F.mse_loss(x, t)
-    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
-    assert ours[0].filename == __file__, "the warning must point at the caller"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        F.mse_loss(x, x)
-
-
-def test_mse_legacy_arguments_like_torch():
-    x, t = torch.randn(3, 4), torch.randn(3, 4)
-    for size_average, reduce in [(False, None), (None, False), (True, True)]:
-        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
-            ours = F.mse_loss(x, t, size_average, reduce)
-        with pytest.warns(UserWarning):
-            theirs = TF.mse_loss(x, t, size_average, reduce)
-        assert_close(ours, theirs)
-    with pytest.warns(UserWarning, match="elementwise_mean"):
-        assert_close(F.mse_loss(x, t, reduction="elementwise_mean"), TF.mse_loss(x, t))
-
-
-def test_mse_mixed_dtypes_promote_like_torch():
-    x, t = torch.randn(4), torch.randn(4, dtype=torch.float64)
-    assert_same_as_torch(F.mse_loss, TF.mse_loss, [x, t])
-    assert F.mse_loss(x, torch.arange(4)).dtype == TF.mse_loss(x, torch.arange(4)).dtype
-
-
-def test_mse_saves_only_input_and_target():
-    x, t = torch.randn(5, requires_grad=True), torch.randn(5)
-    saved = saved_for_backward(lambda: F.mse_loss(x, t))
-    assert len(saved) == 2 and saved[0] is x and saved[1] is t
-
-
-MSE_ERRORS = [
-    pytest.param((torch.randn(3, 4), torch.randn(3)), {}, id="not-broadcastable"),
-    pytest.param((torch.randn(3), torch.randn(3)), {"reduction": "foo"}, id="bad-reduction"),
-    pytest.param((torch.randn(3), torch.randn(3)), {"reduction": None}, id="reduction-None"),
-    pytest.param((torch.randn(3), torch.randn(3)), {"reduction": "foo", "weight": torch.ones(3)},
-                 id="bad-reduction-weighted"),
-    pytest.param((torch.randn(3), torch.randn(3)), {"reduction": "elementwise_mean", "weight": torch.ones(3)},
-                 id="old-reduction-weighted"),
-    pytest.param((torch.randn(3, 4), torch.randn(3, 4)), {"weight": torch.ones(4)}, id="weight-size"),
-    pytest.param((torch.arange(3), torch.arange(3)), {}, id="integer"),
-    pytest.param((torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool)), {}, id="bool"),
-    pytest.param((torch.ones(3, dtype=torch.cfloat), torch.ones(3, dtype=torch.cfloat)), {}, id="complex"),
-]
-
-
-@pytest.mark.parametrize("args, kwargs", MSE_ERRORS)
-def test_mse_raises_like_torch(args, kwargs):
-    theirs, ours = raised(TF.mse_loss, *args, **kwargs), raised(F.mse_loss, *args, **kwargs)
-    assert theirs is not None and type(ours) is type(theirs)
-    if isinstance(theirs, ValueError):
-        assert str(ours) == str(theirs)
-
-
-def test_mse_function_apply_checks_reduction_too():
-    with pytest.raises(ValueError, match="foo is not a valid value for reduction"):
-        MSELossFunction.apply(torch.randn(3), torch.randn(3), "foo", None)
-
-
-def test_mse_non_tensor_raises_type_error():
-    with pytest.raises(TypeError, match="must be Tensor"):
-        F.mse_loss(torch.randn(2), [1.0, 2.0])
-
-
-# --- cross_entropy: every target kind against torch ---------------------------------
+# --- every target kind against torch ---------------------------------
 
 # (input shape, class-index target shape); C = 5 everywhere.
 CE_SHAPES = [
@@ -170,7 +41,7 @@ def ce_inputs(x_shape, t_shape, probs, dtype=torch.float64):
 
 @pytest.mark.parametrize("x_shape, t_shape", CE_SHAPES)
 @pytest.mark.parametrize("probs", [False, True], ids=["indices", "probs"])
-def test_cross_entropy_matches_torch(x_shape, t_shape, probs):
+def test_matches_torch(x_shape, t_shape, probs, assert_same_as_torch):
     """All reductions, with and without class weights and label smoothing, float32 and float64."""
     for dtype, reduction, weighted, smoothing in itertools.product(
         [torch.float32, torch.float64], REDUCTIONS, [False, True], [0.0, 0.3]
@@ -199,7 +70,7 @@ def test_cross_entropy_matches_torch(x_shape, t_shape, probs):
 @pytest.mark.parametrize("x_shape, t_shape", [((3,), ()), ((2, 3, 2), (2, 2))], ids=["unbatched", "3d"])
 @pytest.mark.parametrize("probs", [False, True], ids=["indices", "probs"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_gradcheck_and_gradgradcheck(x_shape, t_shape, probs, reduction):
+def test_gradcheck_and_gradgradcheck(x_shape, t_shape, probs, reduction):
     """Class weights included: for class-index targets torch refuses their gradient, so finite differences judge it."""
     x, target = ce_inputs(x_shape, t_shape, probs)
     weight = (torch.rand(3, dtype=torch.float64) + 0.5).requires_grad_()
@@ -213,7 +84,7 @@ def test_cross_entropy_gradcheck_and_gradgradcheck(x_shape, t_shape, probs, redu
     assert torch.autograd.gradgradcheck(f, tensors)
 
 
-def test_cross_entropy_weight_gradient_for_class_indices_matches_a_plain_autograd_reference():
+def test_weight_gradient_for_class_indices_matches_a_plain_autograd_reference(assert_same_as_torch):
     x, target = ce_inputs((6, 5), (6,), probs=False)
     weight = torch.rand(5, dtype=torch.float64) + 0.5
 
@@ -228,12 +99,12 @@ def test_cross_entropy_weight_gradient_for_class_indices_matches_a_plain_autogra
     assert_same_as_torch(lambda x, w: F.cross_entropy(x, target, w, label_smoothing=0.2), reference, [x, weight])
 
 
-# --- cross_entropy: edge cases ------------------------------------------------------
+# --- edge cases ------------------------------------------------------
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
-def test_cross_entropy_huge_logits_are_stable(dtype, smoothing):
+def test_huge_logits_are_stable(dtype, smoothing, grads_of, assert_same_as_torch):
     """At +-huge logits the loss is torch's (inf where it is inf) and the gradient stays finite."""
     big = torch.finfo(dtype).max / 2
     x = torch.tensor([[big, -big, 0.0], [1e30, 1e30, -1e30], [-big, 0.0, 1.0], [50.0, -50.0, 0.0]], dtype=dtype)
@@ -251,7 +122,7 @@ def test_cross_entropy_huge_logits_are_stable(dtype, smoothing):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("case", ["empty-batch", "empty-extra-dim", "empty-probs", "all-ignored", "uint8-target"])
-def test_cross_entropy_edge_cases_like_torch(case, reduction):
+def test_edge_cases_like_torch(case, reduction, assert_same_as_torch):
     x, target = {
         "empty-batch": (torch.randn(0, 5), torch.zeros(0, dtype=torch.long)),
         "empty-extra-dim": (torch.randn(2, 5, 0, 3), torch.zeros(2, 0, 3, dtype=torch.long)),
@@ -267,7 +138,7 @@ def test_cross_entropy_edge_cases_like_torch(case, reduction):
                              lambda x: TF.cross_entropy(x, their_target, **kwargs), [x])
 
 
-def test_cross_entropy_unbatched_1d_target_forward_like_torch():
+def test_unbatched_1d_target_forward_like_torch():
     x, target = torch.randn(5), torch.tensor([3])
     for reduction in REDUCTIONS:
         ours, theirs = F.cross_entropy(x, target, reduction=reduction), TF.cross_entropy(x, target, reduction=reduction)
@@ -275,7 +146,7 @@ def test_cross_entropy_unbatched_1d_target_forward_like_torch():
         assert_close(ours, theirs)
 
 
-def test_cross_entropy_ignore_index_inside_the_class_range():
+def test_ignore_index_inside_the_class_range(assert_same_as_torch):
     x, target = torch.randn(6, 5, dtype=torch.float64), torch.tensor([0, 1, 2, 3, 4, 2])
     weight = torch.rand(5, dtype=torch.float64)
     for smoothing in (0.0, 0.3):
@@ -284,13 +155,13 @@ def test_cross_entropy_ignore_index_inside_the_class_range():
                              lambda x: TF.cross_entropy(x, target, **kwargs), [x])
 
 
-def test_cross_entropy_saves_logits_not_a_log_softmax_copy():
+def test_saves_logits_not_a_log_softmax_copy(saved_for_backward):
     x, target = torch.randn(8, 5, requires_grad=True), torch.randint(0, 5, (8,))
     saved = saved_for_backward(lambda: F.cross_entropy(x, target))
     assert saved[0] is x and saved[1] is target and len(saved) == 2
 
 
-def test_cross_entropy_vmap_over_target_and_func_grad():
+def test_vmap_over_target_and_func_grad():
     x = torch.randn(4, 5, dtype=torch.float64)
     targets = torch.randint(0, 5, (3, 4))
     ours = torch.func.vmap(lambda t: F.cross_entropy(x, t))(targets)
@@ -301,7 +172,7 @@ def test_cross_entropy_vmap_over_target_and_func_grad():
     assert_close(hess_ours, hess_theirs)
 
 
-# --- cross_entropy: errors ----------------------------------------------------------
+# --- errors ----------------------------------------------------------
 
 L = torch.long
 CE_ERRORS = [
@@ -340,7 +211,7 @@ CE_ERRORS = [
 
 
 @pytest.mark.parametrize("args, kwargs", CE_ERRORS)
-def test_cross_entropy_raises_like_torch(args, kwargs):
+def test_raises_like_torch(args, kwargs, raised):
     theirs, ours = raised(TF.cross_entropy, *args, **kwargs), raised(F.cross_entropy, *args, **kwargs)
     assert theirs is not None, "the case must be one torch refuses"
     assert type(ours) is type(theirs), f"torch raised {theirs!r}, ours {ours!r}"
@@ -348,14 +219,14 @@ def test_cross_entropy_raises_like_torch(args, kwargs):
         assert str(ours) == str(theirs)
 
 
-def test_cross_entropy_function_apply_raises_too():
+def test_function_apply_raises_too():
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
         CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([7, 0]), None, -100, "mean", 0.0)
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         CrossEntropyFunction.apply(torch.randn(2, 5), torch.tensor([1, 0]), None, -100, "avg", 0.0)
 
 
-def test_cross_entropy_legacy_arguments_like_torch():
+def test_legacy_arguments_like_torch():
     x, t = torch.randn(3, 5), torch.tensor([1, 0, 2])
     with pytest.warns(UserWarning, match="size_average and reduce"):
         ours = F.cross_entropy(x, t, None, False)
@@ -364,14 +235,9 @@ def test_cross_entropy_legacy_arguments_like_torch():
     assert_close(ours, theirs)
 
 
-# --- loss modules -------------------------------------------------------------------
-
-
-def test_loss_modules_repr_state_dict_and_attributes_like_torch():
+def test_module_repr_state_dict_and_attributes_like_torch():
     w = torch.rand(4)
     pairs = [
-        (nn.MSELoss(), torch.nn.MSELoss()),
-        (nn.MSELoss(reduction="sum"), torch.nn.MSELoss(reduction="sum")),
         (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()),
         (nn.CrossEntropyLoss(w, ignore_index=1, label_smoothing=0.1, reduction="none"),
          torch.nn.CrossEntropyLoss(w, ignore_index=1, label_smoothing=0.1, reduction="none")),
@@ -386,11 +252,9 @@ def test_loss_modules_repr_state_dict_and_attributes_like_torch():
     x, t = torch.randn(6, 4), torch.randint(0, 4, (6,))
     assert_close(ours(x, t), theirs(x, t))
     assert ours.to(torch.float64).weight.dtype == torch.float64, "weight is a buffer"
-    with pytest.warns(UserWarning):
-        assert nn.MSELoss(size_average=False).reduction == "sum"
 
 
-def test_classifier_learns_with_cross_entropy_loss():
+def test_classifier_learns_with_the_module(train):
     torch.manual_seed(0)
     centres = torch.randn(3, 2) * 3
     labels = torch.arange(3).repeat(40)
@@ -400,12 +264,3 @@ def test_classifier_learns_with_cross_entropy_loss():
     losses = train(model, lambda m: loss_fn(m(x), labels), steps=80, lr=0.5)
     assert losses[-1] < 0.3 * losses[0]
     assert (model(x).argmax(1) == labels).float().mean() > 0.9
-
-
-def test_regression_learns_with_mse_loss_module():
-    torch.manual_seed(0)
-    x = torch.randn(64, 3)
-    y = torch.sin(x.sum(1, keepdim=True))
-    model = torch.nn.Sequential(nn.Linear(3, 16), torch.nn.Tanh(), nn.Linear(16, 1))
-    losses = train(model, lambda m: nn.MSELoss()(m(x), y), steps=150, lr=0.1)
-    assert losses[-1] < 0.25 * losses[0]
