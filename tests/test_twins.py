@@ -310,3 +310,44 @@ def test_inplace_saves_no_more_bytes_than_torch(name, saved_bytes):
     ours = saved_bytes(lambda: twin.ours(leaf * 1, **kwargs, inplace=True))
     theirs = saved_bytes(lambda: twin.reference(leaf * 1, **kwargs, inplace=True))
     assert ours <= theirs
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if TWINS[n].inplace])
+def test_inplace_under_every_torch_func_transform_like_torch(name, inplace_transform):
+    """grad, jacrev, vmap, vmap of grad and jvp of ``f(x * 1, inplace=True)``, as torch's in-place op."""
+    twin = TWINS[name]
+    (x, *rest), kwargs = twin.sample(torch.float64)
+    x = x.detach()[:3]
+
+    def ours(t, inplace):
+        return twin.ours(t, *rest, **kwargs, inplace=inplace)
+
+    def theirs(t, inplace):
+        return twin.reference(t, *rest, **kwargs, inplace=inplace)
+
+    assert_close(inplace_transform(ours, x), inplace_transform(theirs, x))
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if TWINS[n].inplace and TWINS[n].module is not None])
+def test_per_sample_gradients_through_an_inplace_module(name):
+    """vmap(grad(loss)) over a model whose activation runs in place: the per-sample-gradient recipe."""
+    twin = TWINS[name]
+    kwargs = twin.sample(torch.float64)[1]
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(4, 3).double()
+    ours_model = torch.nn.Sequential(linear, twin.module(**kwargs, inplace=True))
+    reference = getattr(torch.nn, twin.module.__name__)(**kwargs, inplace=True)
+    theirs_model = torch.nn.Sequential(linear, reference)
+    x = torch.randn(6, 4, dtype=torch.float64) * 3
+
+    def per_sample(model):
+        params = dict(model.named_parameters())
+
+        def loss(p, sample):
+            return torch.func.functional_call(model, p, (sample[None],)).square().sum()
+
+        return torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0))(params, x)
+
+    ours, theirs = per_sample(ours_model), per_sample(theirs_model)
+    for key in theirs:
+        assert_close(ours[key], theirs[key])

@@ -12,6 +12,7 @@ from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
+from ._torch_private import functorch_transforms_active
 
 _INPLACE_NEGATIVE_SLOPE = (
     "leaky_relu(inplace=True) with a negative slope cannot be differentiated: the overwritten "
@@ -23,6 +24,8 @@ def _slope(t: torch.Tensor, negative_slope: float) -> torch.Tensor:
     """The derivative, 1 where ``t > 0`` and ``negative_slope`` elsewhere (nan included), as a new tensor."""
     d = torch.sign(t)  # -1, 0 or 1; sign(nan) is 0, so nan takes the negative slope as in torch
     if 0 <= negative_slope <= 1:
+        if functorch_transforms_active():  # vmap has no batching rule for clamp_
+            return d.clamp(min=negative_slope)
         return d.clamp_(min=negative_slope)  # {-1, 0} -> slope, 1 stays 1: exact, two passes
     return d.clamp_(min=0).mul_(1 - negative_slope).add_(negative_slope)
 
