@@ -27,7 +27,7 @@ __all__ = ["Twin", "TWINS", "register", "randn", "REFERENCE_ATTRIBUTE_ERROR", "v
 
 # ----------------------------------------------------------------------------- verifying the registered operations
 
-_INPLACE_CHECKS = ("forward", "gradients", "backward", "in-place", "grad_output", "ctx tensors")
+_INPLACE_CHECKS = ("forward", "gradients", "backward", "gradcheck", "gradgradcheck", "in-place", "grad_output", "ctx tensors")
 
 
 def _row_name(twin: Twin) -> str:

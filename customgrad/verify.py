@@ -36,8 +36,21 @@ import torch
 from torch.autograd import forward_ad as fwAD
 from torch.autograd.gradcheck import GradcheckError
 
-from .report import (CHECKS, FAILED, NA, PASSED, REGISTRY, UNSUPPORTED, WARNING, Check, CheckSpec,
-                     VerificationError, VerifyMatrix, VerifyReport, _required_checks)
+from .report import (
+    CHECKS,
+    FAILED,
+    NA,
+    PASSED,
+    REGISTRY,
+    UNSUPPORTED,
+    WARNING,
+    Check,
+    CheckSpec,
+    VerificationError,
+    VerifyMatrix,
+    VerifyReport,
+    _required_checks,
+)
 
 __all__ = [
     "CHECKS", "Check", "VerifyReport", "VerifyMatrix", "VerificationError",

@@ -114,3 +114,4 @@ def test_module_inplace_same_object():
     assert y is not x
     z = nn.SiLU(inplace=True)(x)
     assert z is x and z.data_ptr() == x.data_ptr()
+

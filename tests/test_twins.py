@@ -351,3 +351,36 @@ def test_per_sample_gradients_through_an_inplace_module(name):
     ours, theirs = per_sample(ours_model), per_sample(theirs_model)
     for key in theirs:
         assert_close(ours[key], theirs[key])
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_second_derivative_like_torch(name):
+    """Twice differentiable in place: ``gradgradcheck`` and the double gradient equal torch's in-place op."""
+    twin = TWINS[name]
+    (x, *rest), kwargs = twin.sample(torch.float64)
+    x = x.detach()[:2].requires_grad_()
+
+    def ours(t):
+        return twin.ours(t * 1, *rest, **kwargs, inplace=True)
+
+    def theirs(t):
+        return twin.reference(t * 1, *rest, **kwargs, inplace=True)
+
+    assert torch.autograd.gradgradcheck(ours, (x,))
+
+    def double(f):
+        (g,) = torch.autograd.grad(f(x).square().sum(), x, create_graph=True)
+        return torch.autograd.grad(g.sum(), x)[0]
+
+    assert_close(double(ours), double(theirs))
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "hardswish"])
+def test_inplace_apply_that_keeps_a_copy_refuses_a_second_derivative(name):
+    """``XFunction.apply(x, True)`` keeps a copy of x without a graph: twice is an error, not a wrong number."""
+    function = TWINS[name].function
+    x = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="cannot be differentiated twice"):
+        torch.autograd.grad(function.apply(x * 1, True).sum(), x, create_graph=True)
+    (g,) = torch.autograd.grad(function.apply(x * 1, True).sum(), x)  # first order is fine
+    assert torch.isfinite(g).all()

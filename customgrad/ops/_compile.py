@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import torch
 
-
 # Keyed by ``id(function)``: Dynamo can look an int up in a dict, not a class (or its name).
 _VARIANTS: dict[int, type] = {}
 

@@ -60,17 +60,40 @@ def input_values(ctx, inputs, output):
     return original
 
 
-def apply(function, input, *settings, inplace):
+def apply(function, input, *settings, inplace, keeps_input=False):
     """For the functional twins: ``function.apply(input, *settings, inplace)``, composed where needed.
 
-    Inside a ``torch.func`` transform, and while ``torch.compile`` traces, an in-place call runs
-    as ``input.copy_(function.apply(input.clone(), *settings, False))``: the same values and
-    gradients as the in-place Function, in a form every transform supports (``vmap`` cannot run
-    an in-place Function at all) and that the compiler traces without a graph break.
+    In place, the call runs as ``input.copy_(function.apply(input.clone(), *settings, False))``
+    (the same values and gradients, marked on ``input`` by ``copy_``) wherever the in-place
+    Function cannot serve:
+
+    - inside a ``torch.func`` transform, which cannot run an in-place Function (``vmap``) or
+      calls ``setup_context`` once per level;
+    - while ``torch.compile`` traces, which refuses this ``mark_dirty`` without a graph break;
+    - for an operation that ``keeps_input`` (SiLU, Mish, HardSwish) when autograd records the
+      call: the copy forward keeps is made without a graph, so a second derivative through it
+      would miss its dependence on the input; ``input.clone()`` made here is recorded, as
+      torch's own in-place ops record theirs.
     """
-    if inplace and (functorch_transforms_active() or torch.compiler.is_compiling()):
+    compose = functorch_transforms_active() or torch.compiler.is_compiling() or (
+        keeps_input and torch.is_grad_enabled() and input.requires_grad
+    )
+    if inplace and compose:
         return input.copy_(_compile.apply(function, input.clone(), *settings, False))
     return _compile.apply(function, input, *settings, inplace)
+
+
+def refuse_double_backward(ctx, name: str) -> None:
+    """For ``backward``: an in-place ``apply`` that kept a copy of its input cannot be differentiated twice.
+
+    The copy carries no graph (see :func:`apply`), so a second derivative would silently treat
+    it as a constant; raise instead.  The functional twins never take this path while recording.
+    """
+    if ctx.inplace and torch.is_grad_enabled():
+        raise RuntimeError(
+            f"{name}.apply(input, True) cannot be differentiated twice: its saved copy of the input has no "
+            f"graph. Call customgrad.functional's twin with inplace=True, which can."
+        )
 
 
 def output_tangent(ctx, input_tangent, tangent):

@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -364,7 +365,9 @@ def cross_entropy(
         check_tensor("weight", weight, "cross_entropy")
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
-    return _compile.apply(CrossEntropyFunction, input, target, weight, ignore_index, reduction, label_smoothing)
+    input, target, weight = autocast_inputs("cross_entropy", input, target, weight)
+    with autocast_off(input):
+        return _compile.apply(CrossEntropyFunction, input, target, weight, ignore_index, reduction, label_smoothing)
 
 
 # ----------------------------------------------------------------------------- Module twin

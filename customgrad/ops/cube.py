@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -97,7 +98,9 @@ def cube(input: torch.Tensor) -> torch.Tensor:
         tensor([ 3., 12.])
     """
     check_tensor("input", input, "cube")
-    return _compile.apply(CubeFunction, input)
+    (input,) = autocast_inputs("cube", input)
+    with autocast_off(input):
+        return _compile.apply(CubeFunction, input)
 
 
 # ----------------------------------------------------------------------------- twin registration

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -100,7 +101,9 @@ def exp(input: torch.Tensor) -> torch.Tensor:
         True
     """
     check_tensor("input", input, "exp")
-    return _compile.apply(ExpFunction, input)
+    (input,) = autocast_inputs("exp", input)
+    with autocast_off(input):
+        return _compile.apply(ExpFunction, input)
 
 
 # ----------------------------------------------------------------------------- twin registration

@@ -11,7 +11,7 @@ from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
-from ._inplace import input_values, run_keeping_original
+from ._inplace import input_values, refuse_double_backward, run_keeping_original
 from ._registry import Twin, register, unary
 
 
@@ -93,6 +93,7 @@ class HardSwishFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None
+        refuse_double_backward(ctx, "HardSwishFunction")
         (input,) = ctx.saved_tensors
         return chain(grad_output, _slope(input)), None
 
@@ -125,7 +126,7 @@ def hardswish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     check_float_input(input, "hardswish")
     if inplace:
         check_inplace_allowed(input, "hardswish")
-    return _inplace.apply(HardSwishFunction, input, inplace=inplace)
+    return _inplace.apply(HardSwishFunction, input, inplace=inplace, keeps_input=True)
 
 
 # ----------------------------------------------------------------------------- Module twin

@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -185,7 +186,9 @@ def layer_norm(
         raise TypeError(
             f"layer_norm(): argument 'normalized_shape' must be tuple of ints, not {type(normalized_shape).__name__}"
         )
-    return _compile.apply(LayerNormFunction, input, tuple(normalized_shape), weight, bias, eps)[0]
+    input, weight, bias = autocast_inputs("layer_norm", input, weight, bias)
+    with autocast_off(input):
+        return _compile.apply(LayerNormFunction, input, tuple(normalized_shape), weight, bias, eps)[0]
 
 
 # ----------------------------------------------------------------------------- Module twin

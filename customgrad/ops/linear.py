@@ -9,6 +9,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -148,10 +149,11 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """
     check_tensor("input", input, "linear")
     check_tensor("weight", weight, "linear")
-    if bias is None:
-        return _compile.apply(LinearFunction, input, weight, None)
-    check_tensor("bias", bias, "linear")
-    return _compile.apply(LinearFunction, input, weight, bias)
+    if bias is not None:
+        check_tensor("bias", bias, "linear")
+    input, weight, bias = autocast_inputs("linear", input, weight, bias)
+    with autocast_off(input):
+        return _compile.apply(LinearFunction, input, weight, bias)
 
 
 # ----------------------------------------------------------------------------- Module twin

@@ -16,7 +16,12 @@ from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
-from ._inplace import input_values, output_tangent, run_keeping_original
+from ._inplace import (
+    input_values,
+    output_tangent,
+    refuse_double_backward,
+    run_keeping_original,
+)
 from ._registry import Twin, register, unary
 
 
@@ -111,6 +116,7 @@ class MishFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None
+        refuse_double_backward(ctx, "MishFunction")
         (input,) = ctx.saved_tensors
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         return mish_grad(grad_output, input, fast), None
@@ -155,7 +161,7 @@ def mish(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     check_tensor("input", input, "mish")
     if inplace:
         check_inplace_allowed(input, "mish")
-    return _inplace.apply(MishFunction, input, inplace=inplace)
+    return _inplace.apply(MishFunction, input, inplace=inplace, keeps_input=True)
 
 
 # ----------------------------------------------------------------------------- Module twin

@@ -9,6 +9,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
@@ -196,14 +197,15 @@ def mse_loss(
         )
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
-    if weight is None:
-        return _compile.apply(MSELossFunction, input, target, reduction, None)
-    check_tensor("weight", weight, "mse_loss")
-    if weight.size() != input.size():
-        raise ValueError("Weights and input must have the same size.")
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
-    return _compile.apply(MSELossFunction, input, target, reduction, weight)
+    if weight is not None:
+        check_tensor("weight", weight, "mse_loss")
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    input, target, weight = autocast_inputs("mse_loss", input, target, weight)
+    with autocast_off(input):
+        return _compile.apply(MSELossFunction, input, target, reduction, weight)
 
 
 # ----------------------------------------------------------------------------- Module twin

@@ -7,6 +7,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._chain import chain
 from ._checks import check_float_input, check_tensor
 from ._compile import compiled_variant
@@ -163,7 +164,9 @@ def prelu(input: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     if weight.dim() > 1:
         raise RuntimeError(f"prelu(): weight must be 0-d or 1-d, got shape {tuple(weight.shape)}")
     check_float_input(input, "prelu")
-    return _compile.apply(PReLUFunction, input, weight)
+    input, weight = autocast_inputs("prelu", input, weight)
+    with autocast_off(input):
+        return _compile.apply(PReLUFunction, input, weight)
 
 
 # ----------------------------------------------------------------------------- Module twin

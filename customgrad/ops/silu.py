@@ -15,7 +15,12 @@ from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor, refuse_complex_grad
 from ._compile import compiled_variant
 from ._docs import documented
-from ._inplace import input_values, output_tangent, run_keeping_original
+from ._inplace import (
+    input_values,
+    output_tangent,
+    refuse_double_backward,
+    run_keeping_original,
+)
 from ._registry import Twin, register, unary
 from ._torch_private import functorch_transforms_active
 
@@ -104,6 +109,7 @@ class SwishFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None
+        refuse_double_backward(ctx, "SwishFunction")
         input = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         return silu_grad(grad_output, input, torch.sigmoid(input), fast), None
@@ -141,7 +147,7 @@ def silu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
     refuse_complex_grad(input, "silu")
     if inplace:
         check_inplace_allowed(input, "silu")
-    return _inplace.apply(SwishFunction, input, inplace=inplace)
+    return _inplace.apply(SwishFunction, input, inplace=inplace, keeps_input=True)
 
 
 # ----------------------------------------------------------------------------- Module twin

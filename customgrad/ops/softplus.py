@@ -9,6 +9,7 @@ import torch.nn.functional as TF
 from torch import nn
 
 from . import _compile
+from ._autocast import autocast_inputs, autocast_off
 from ._chain import chain, float_below
 from ._checks import check_float_input, check_tensor
 from ._compile import compiled_variant
@@ -126,7 +127,9 @@ def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) ->
     """
     check_tensor("input", input, "softplus")
     check_float_input(input, "softplus")
-    return _compile.apply(SoftplusFunction, input, beta, threshold)
+    (input,) = autocast_inputs("softplus", input)
+    with autocast_off(input):
+        return _compile.apply(SoftplusFunction, input, beta, threshold)
 
 
 # ----------------------------------------------------------------------------- Module twin
