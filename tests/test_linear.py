@@ -135,3 +135,18 @@ def test_module_learns(train):
     y = x @ torch.tensor([[1.0, -2.0, 0.5, 3.0]]).T + 0.7
     losses = train(nn.Linear(4, 1), lambda m: F.mse_loss(m(x), y), steps=60, lr=0.1)
     assert losses[-1] < 1e-3 * losses[0]
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("x_shape", [(4,), (3, 4), (2, 3, 4)])
+def test_complex_gradients_take_the_conjugate_like_torch(x_shape, with_bias):
+    x = torch.randn(x_shape, dtype=torch.complex128, requires_grad=True)
+    w = torch.randn(2, 4, dtype=torch.complex128, requires_grad=True)
+    args = (x, w, torch.randn(2, dtype=torch.complex128, requires_grad=True)) if with_bias else (x, w)
+    assert torch.autograd.gradcheck(F.linear, args)
+    assert torch.autograd.gradgradcheck(F.linear, args)
+    upstream = torch.randn(*x_shape[:-1], 2, dtype=torch.complex128)
+    ours = torch.autograd.grad(F.linear(*args), args, upstream)
+    theirs = torch.autograd.grad(TF.linear(*args), args, upstream)
+    for a, b in zip(ours, theirs, strict=True):
+        assert_close(a, b)

@@ -99,7 +99,8 @@ class LinearFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, weight = ctx.saved_tensors
+        # Complex tensors take the conjugates (PyTorch's convention); .conj() is free on real ones.
+        input, weight = (None if t is None else t.conj() for t in ctx.saved_tensors)
         needs = ctx.needs_input_grad
         grad_input = grad_weight = grad_bias = None
         # A 1-D weight is the single-row matrix weight[None]; its output lost that unit dimension.
