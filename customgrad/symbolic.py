@@ -1,0 +1,675 @@
+r"""Derivatives from one symbolic source: write the forward once in sympy, check the hand-written backward.
+
+Declare the forward of an elementwise Function as a sympy expression in :data:`x`; sympy derives the
+first and second derivative, and :meth:`Elementwise.check` compares them, in float64, with what the
+Function computes: its backward, its forward-mode ``jvp`` and its double backward::
+
+    >>> import sympy
+    >>> from customgrad import symbolic as S
+    >>> from customgrad.functions import ReLUFunction
+    >>> rule = S.Elementwise(sympy.Piecewise((0, S.x <= 0), (S.x, True)), name="relu")
+    >>> rule.check(ReLUFunction.apply)
+    CheckReport('relu': forward, backward, jvp, double backward agree at 32 points; kinks [0.0])
+    >>> print(rule.latex())
+    \begin{aligned} f(x) &= \begin{cases} 0 & x \leq 0 \\ x & \text{otherwise} \end{cases} \\ f'(x) &= \begin{cases} 0 & x \leq 0 \\ 1 & \text{otherwise} \end{cases} \\ f''(x) &= 0 \end{aligned}
+
+A piecewise forward is a ``sympy.Piecewise`` with the conditions the code uses, so the convention at
+a kink (``relu'(0) = 0``) is part of the expression: the kinks are read off the conditions and the
+check compares there exactly.  Settings (``alpha``, ``beta``, ...) are sympy symbols whose values
+come at check time, from the Function's own extra arguments (see :meth:`Elementwise.check`).
+
+The references are the derived expressions evaluated with mpmath at 50 significant digits and
+rounded once to float64, so a naive textbook formula cannot overflow in the tails
+(:math:`e^{-x}/(1 + e^{-x})^2` at :math:`x = -10^{300}`) where the Function, rightly, does not.
+
+Also here:
+
+- :func:`same`: prove that a rewritten form (a stable softplus, SiLU's derivative through
+  :math:`\sigma`) equals the textbook one, by ``simplify``, by cases, or at 50 digits on a grid.
+- :func:`to_torch`: a sympy expression as a function of tensors (``Piecewise`` becomes ``torch.where``).
+- :class:`MatrixRule` and :func:`check_matrix_function`: gradients of matrix Functions (Linear,
+  MSE, cross-entropy, LayerNorm) derived entry by entry on small matrices of symbols.
+- :func:`latex` and :func:`math_block`: KaTeX-safe LaTeX and an RST ``.. math::`` block.
+
+``import customgrad`` does not import this module (sympy costs about half a second to import).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import textwrap
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import mpmath
+import sympy
+import torch
+from sympy.printing.latex import LatexPrinter
+
+__all__ = [
+    "x", "symbols", "sigmoid", "softplus", "Elementwise", "CheckReport", "SymbolicMismatch",
+    "same", "Proof", "to_torch", "kinks_of", "grid", "latex", "math_block",
+    "matrix", "MatrixRule", "check_matrix_function",
+    "linear_rule", "mse_rule", "cross_entropy_rule", "layer_norm_rule",
+]
+
+#: The input variable of every elementwise forward.
+x = sympy.Symbol("x", real=True)
+
+DIGITS = 50  # significant digits of every mpmath reference
+
+
+def symbols(names: str, **assumptions):
+    """Real sympy symbols for settings, as ``sympy.symbols`` (``alpha, beta = S.symbols("alpha beta")``).
+
+    Example:
+        >>> alpha, beta = symbols("alpha beta")
+        >>> alpha.is_real, beta.name
+        (True, 'beta')
+    """
+    assumptions.setdefault("real", True)
+    return sympy.symbols(names, **assumptions)
+
+
+class sigmoid(sympy.Function):  # noqa: N801 (a sympy function, spelled as the torch one)
+    r"""The logistic function :math:`\sigma(u) = 1/(1 + e^{-u})`, kept whole so derivatives print in :math:`\sigma`.
+
+    Example:
+        >>> sympy.diff(sigmoid(x), x)
+        (1 - sigmoid(x))*sigmoid(x)
+        >>> sigmoid(x).rewrite(sympy.exp)
+        1/(1 + exp(-x))
+    """
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sympy.Rational(1, 2)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sympy.exp(-arg))
+
+    _eval_rewrite_as_tanh = lambda self, arg, **kw: (1 + sympy.tanh(arg / 2)) / 2  # noqa: E731
+
+    def _latex(self, printer, exp=None):
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+
+def softplus(u):
+    r"""The textbook softplus :math:`\log(1 + e^{u})` as a sympy expression.
+
+    Example:
+        >>> softplus(x)
+        log(exp(x) + 1)
+    """
+    return sympy.log(1 + sympy.exp(u))
+
+
+def _mp_sigmoid(u):
+    return 1 / (1 + mpmath.exp(-u))
+
+
+def _mp_heaviside(u, h0=mpmath.mpf(0.5)):
+    return mpmath.mpf(1) if u > 0 else (mpmath.mpf(0) if u < 0 else h0)
+
+
+_MP_MODULES = [{"sigmoid": _mp_sigmoid, "Heaviside": _mp_heaviside, "log1p": mpmath.log1p,
+                "expm1": mpmath.expm1}, "mpmath"]
+
+
+def _mp_function(expr, syms):
+    """``expr`` as a Python function of mpmath numbers (``Piecewise`` becomes ``a if c else b``)."""
+    return sympy.lambdify(syms, expr, modules=_MP_MODULES)
+
+
+def _exact(value):
+    """A Python number as an exact sympy number (the float's binary value, not its decimal print)."""
+    if isinstance(value, bool):
+        return sympy.Integer(int(value))
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    return sympy.Rational(float(value)) if math.isfinite(value) else sympy.Float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# sympy -> torch
+# --------------------------------------------------------------------------------------------
+
+_TORCH_UNARY = {
+    sympy.exp: torch.exp, sympy.log: torch.log, sympy.erf: torch.erf, sympy.erfc: torch.erfc,
+    sympy.tanh: torch.tanh, sympy.sinh: torch.sinh, sympy.cosh: torch.cosh, sympy.sin: torch.sin,
+    sympy.cos: torch.cos, sympy.tan: torch.tan, sympy.atan: torch.atan, sympy.asinh: torch.asinh,
+    sympy.Abs: torch.abs, sympy.sign: torch.sign, sympy.floor: torch.floor, sympy.ceiling: torch.ceil,
+    sigmoid: torch.sigmoid,
+}
+_TORCH_RELATIONS = {
+    sympy.StrictLessThan: torch.lt, sympy.LessThan: torch.le, sympy.StrictGreaterThan: torch.gt,
+    sympy.GreaterThan: torch.ge, sympy.Equality: torch.eq, sympy.Unequality: torch.ne,
+}
+
+
+def _codegen_functions():
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    return {log1p: torch.log1p, expm1: torch.expm1}
+
+
+def to_torch(expr, *syms) -> Callable[..., torch.Tensor]:
+    r"""``expr`` as a function of tensors, one per symbol in ``syms`` (default: :data:`x`).
+
+    Every constant subexpression (:math:`\sqrt 2`, :math:`\pi`, ``1/3``) is evaluated to a
+    number once, in the tensors' dtype; ``Piecewise`` becomes nested ``torch.where`` (first
+    true condition wins), ``Heaviside``, ``Max``, ``Min``, ``erf``, :func:`sigmoid` map to torch.
+    The result always has the broadcast shape and dtype of the inputs, even for a constant.
+
+    Example:
+        >>> f = to_torch(sympy.Piecewise((0, x <= 0), (sympy.sqrt(2) * sympy.erf(x / sympy.sqrt(2)), True)))
+        >>> f(torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64))
+        tensor([0.0000, 0.0000, 0.9655], dtype=torch.float64)
+    """
+    syms = syms or (x,)
+    expr = sympy.sympify(expr)
+    unary = {**_TORCH_UNARY, **_codegen_functions()}
+
+    def run(*tensors):
+        tensors = [torch.as_tensor(t) for t in tensors]
+        dtype = tensors[0].dtype if tensors[0].is_floating_point() else torch.get_default_dtype()
+        env = dict(zip(syms, tensors))
+        cache = {}
+
+        def const(value):
+            return torch.tensor(value, dtype=dtype)
+
+        def ev(e):
+            if e in cache:
+                return cache[e]
+            out = walk(e)
+            cache[e] = out
+            return out
+
+        def walk(e):
+            if e in env:
+                return env[e].to(dtype)
+            if e is sympy.true or e is sympy.false:
+                return torch.tensor(bool(e))
+            if not e.free_symbols:
+                if isinstance(e, sympy.logic.boolalg.Boolean):
+                    return torch.tensor(bool(e))
+                return const(float(sympy.N(e, 30)))
+            if isinstance(e, sympy.Add):
+                out = ev(e.args[0])
+                for a in e.args[1:]:
+                    out = out + ev(a)
+                return out
+            if isinstance(e, sympy.Mul):
+                out = ev(e.args[0])
+                for a in e.args[1:]:
+                    out = out * ev(a)
+                return out
+            if isinstance(e, sympy.Pow):
+                base, p = e.args
+                if p == sympy.Rational(1, 2):
+                    return torch.sqrt(ev(base))
+                if p == -sympy.Rational(1, 2):
+                    return torch.rsqrt(ev(base))
+                if p == -1:
+                    return torch.reciprocal(ev(base))
+                if p.is_Integer:
+                    return torch.pow(ev(base), int(p))
+                if not base.free_symbols:  # c**u: exp(u log c)
+                    return torch.exp(ev(p) * float(sympy.N(sympy.log(base), 30)))
+                return torch.pow(ev(base), ev(p))
+            if isinstance(e, sympy.Piecewise):
+                out = None
+                for value, cond in reversed(e.args):
+                    v = ev(value)
+                    out = v if out is None else torch.where(ev(cond), v, out)
+                return out
+            if type(e) in _TORCH_RELATIONS:
+                return _TORCH_RELATIONS[type(e)](ev(e.lhs), ev(e.rhs))
+            if isinstance(e, sympy.And):
+                return _fold(torch.logical_and, [ev(a) for a in e.args])
+            if isinstance(e, sympy.Or):
+                return _fold(torch.logical_or, [ev(a) for a in e.args])
+            if isinstance(e, sympy.Not):
+                return torch.logical_not(ev(e.args[0]))
+            if isinstance(e, sympy.Max):
+                return _fold(torch.maximum, [ev(a) for a in e.args])
+            if isinstance(e, sympy.Min):
+                return _fold(torch.minimum, [ev(a) for a in e.args])
+            if isinstance(e, sympy.Heaviside):
+                h0 = e.args[1] if len(e.args) > 1 else sympy.Rational(1, 2)
+                return torch.heaviside(ev(e.args[0]), const(float(h0)))
+            if type(e) in unary:
+                return unary[type(e)](ev(e.args[0]))
+            raise NotImplementedError(f"to_torch: no torch translation for {type(e).__name__} in {e}")
+
+        out = ev(expr)
+        shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+        return out.to(dtype).expand(shape).clone() if out.shape != shape or out.dtype != dtype else out
+
+    return run
+
+
+def _fold(op, items):
+    out = items[0]
+    for item in items[1:]:
+        out = op(out, item)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# kinks and the grid
+# --------------------------------------------------------------------------------------------
+
+def kinks_of(expr, var=None) -> list[float]:
+    """The real points where ``expr`` may switch branch: roots of its ``Piecewise`` conditions and of
+    the arguments of ``Abs``, ``sign``, ``Heaviside``, ``Max``, ``Min``.  Every other symbol must have a value.
+
+    Example:
+        >>> kinks_of(sympy.Piecewise((0, x < -3), (x * (x + 3) / 6, x <= 3), (x, True)))
+        [-3.0, 3.0]
+    """
+    var = var or x
+    zeros = []
+    for pw in expr.atoms(sympy.Piecewise):
+        for _, cond in pw.args:
+            for rel in cond.atoms(sympy.core.relational.Relational):
+                zeros.append(rel.lhs - rel.rhs)
+    for f in expr.atoms(sympy.Abs, sympy.sign, sympy.Heaviside):
+        zeros.append(f.args[0])
+    for f in expr.atoms(sympy.Max, sympy.Min):
+        zeros.extend(a - b for a in f.args for b in f.args if a != b)
+    found = set()
+    for z in zeros:
+        if var not in z.free_symbols:
+            continue
+        try:
+            roots = sympy.solve(z, var)
+        except NotImplementedError:
+            continue
+        for r in roots:
+            value = complex(sympy.N(r, 30))
+            if value.imag == 0:
+                found.add(value.real)
+    return sorted(found)
+
+
+_TAIL = (1e-8, 0.1, 0.5, 1.0, 1.5, 2.0, 5.0, 10.0, 30.0, 1e2, 1e4, 1e300)
+
+
+def grid(kinks: Sequence[float] = (), extra: Sequence[float] = ()) -> torch.Tensor:
+    """The float64 check points: 0 and -0, the smallest subnormal and normal numbers and both
+    tails (to :math:`\\pm 10^{300}`) on each side, and each kink with its two float64 neighbours and
+    points :math:`10^{-6}` and 0.5 either side; then ``extra``.  Sorted, without repeats.
+
+    Example:
+        >>> g = grid(kinks=[3.0])
+        >>> bool((g == 3.0).any()), bool((g == math.nextafter(3.0, 4.0)).any()), g.dtype
+        (True, True, torch.float64)
+    """
+    info = torch.finfo(torch.float64)
+    points = [0.0, -0.0, 5e-324, -5e-324, info.tiny, -info.tiny]
+    points += [s * v for v in _TAIL for s in (1.0, -1.0)]
+    for k in kinks:
+        step = 1e-6 * max(1.0, abs(k))
+        points += [k, math.nextafter(k, -math.inf), math.nextafter(k, math.inf), k - step, k + step,
+                   k - 0.5, k + 0.5]
+    points += [float(p) for p in extra]
+    seen, unique = set(), []
+    for p in points:
+        key = (p, math.copysign(1.0, p))
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    unique.sort(key=lambda p: (p, math.copysign(1.0, p)))
+    return torch.tensor(unique, dtype=torch.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison
+# --------------------------------------------------------------------------------------------
+
+class SymbolicMismatch(AssertionError):
+    """A Function (or a rewritten form) disagrees with sympy; ``mismatches`` lists each disagreement.
+
+    Each entry is a :class:`Mismatch`: which quantity, at which point, both values.
+    """
+
+    def __init__(self, message, mismatches=()):
+        super().__init__(message)
+        self.mismatches = list(mismatches)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One disagreement: ``quantity`` (``'backward'``, ...) at ``point``, ``implemented`` vs ``expected``."""
+
+    quantity: str
+    point: float
+    implemented: float
+    expected: float
+    at_kink: bool = False
+
+    def __str__(self):
+        where = " (a kink: compared exactly)" if self.at_kink else ""
+        return (f"{self.quantity} at x = {self.point!r}{where}: implemented {self.implemented!r}, "
+                f"sympy {self.expected!r}")
+
+
+def _agree(got: float, want: float, exact: bool, rtol: float, atol: float) -> bool:
+    if math.isnan(want) or math.isnan(got):
+        return math.isnan(want) and math.isnan(got)
+    if math.isinf(want) or math.isinf(got):
+        return got == want
+    if exact or got == want:
+        return got == want
+    return abs(got - want) <= rtol * abs(want) + atol
+
+
+def _is_float64(value) -> bool:
+    """True when an mpmath number is exactly a float64 number (so a kink can be compared exactly)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return math.isfinite(f) and mpmath.mpf(f) == value
+
+
+def _mp_eval(f, point, scale=1):
+    """``scale * f(point)`` with 50 digits, as an mpmath number (nan where mpmath raises)."""
+    with mpmath.workdps(DIGITS):
+        try:
+            value = f(mpmath.mpf(point))
+            if isinstance(value, mpmath.mpc) or isinstance(value, complex):
+                value = mpmath.mpc(value)
+                value = value.real if value.imag == 0 else mpmath.nan
+            return mpmath.mpf(value) * mpmath.mpf(scale)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return mpmath.nan
+
+
+# --------------------------------------------------------------------------------------------
+# LaTeX
+# --------------------------------------------------------------------------------------------
+
+class _Printer(LatexPrinter):
+    """``sympy.latex`` with cases without ``for``, and nothing KaTeX lacks (no ``\\mathbb{1}``)."""
+
+    def _print_Piecewise(self, expr):
+        rows = [f"{self._print(v)} & {self._print(c)}" for v, c in expr.args[:-1]]
+        v, c = expr.args[-1]
+        last = r"\text{otherwise}" if c == sympy.true else self._print(c)
+        rows.append(f"{self._print(v)} & {last}")
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = r"H\left(%s\right)" % self._print(expr.args[0])
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+
+def latex(expr, **settings) -> str:
+    r"""``expr`` in LaTeX that KaTeX renders: ``Piecewise`` as ``cases``, :math:`\sigma` for :func:`sigmoid`.
+
+    Example:
+        >>> latex(sympy.Piecewise((0, x <= 0), (x, True)))
+        '\\begin{cases} 0 & x \\leq 0 \\\\ x & \\text{otherwise} \\end{cases}'
+        >>> latex(x * sigmoid(x))
+        'x \\sigma\\left(x\\right)'
+    """
+    settings.setdefault("ln_notation", True)
+    return _Printer(settings).doprint(expr)
+
+
+def math_block(*lines: str, indent: int = 0) -> str:
+    r"""An RST ``.. math::`` block holding ``lines`` (LaTeX), for a docstring or a page.
+
+    Example:
+        >>> print(math_block("y = x^2", r"y' = 2x"))
+        .. math::
+        <BLANKLINE>
+           y = x^2
+        <BLANKLINE>
+           y' = 2x
+        <BLANKLINE>
+    """
+    body = "\n\n".join(textwrap.indent(line, "   ") for line in lines)
+    return textwrap.indent(f".. math::\n\n{body}\n", " " * indent)
+
+
+# --------------------------------------------------------------------------------------------
+# elementwise rules
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class CheckReport:
+    """What :meth:`Elementwise.check` compared: ``points`` (float64), ``kinks``, and per quantity
+    (``'forward'``, ``'backward'``, ``'jvp'``, ``'double backward'``) either ``checked`` or a reason
+    in ``not_checked``."""
+
+    name: str
+    points: torch.Tensor
+    kinks: list
+    values: dict
+    checked: list = field(default_factory=list)
+    not_checked: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        skipped = "".join(f"; {q} not checked: {why}" for q, why in self.not_checked.items())
+        return (f"CheckReport({self.name!r}: {', '.join(self.checked)} agree at {len(self.points)} points; "
+                f"kinks {self.kinks}{skipped})")
+
+
+def _bindable(arg) -> bool:
+    if isinstance(arg, bool):
+        return False
+    if isinstance(arg, (int, float)):
+        return True
+    return isinstance(arg, torch.Tensor) and arg.numel() == 1 and arg.is_floating_point()
+
+
+class Elementwise:
+    r"""The derivative rule of an elementwise Function, from its forward written once in sympy.
+
+    Args:
+        forward: a sympy expression in :data:`x` (a ``Piecewise`` with the code's conditions
+            where the Function is piecewise) and in setting symbols.
+        params: the setting symbols in the order of the Function's extra positional arguments
+            (``(alpha,)`` for ``ELUFunction.apply(x, alpha, inplace)``).  Default: the free
+            symbols other than ``x``, by name.
+        name: for messages and reports.
+        points: extra check points (floats) beyond the automatic grid.
+
+    Attributes:
+        forward, first, second: the sympy expressions of :math:`f`, :math:`f'`, :math:`f''`.
+
+    Example:
+        >>> alpha = symbols("alpha")
+        >>> rule = Elementwise(sympy.Piecewise((alpha * (sympy.exp(x) - 1), x <= 0), (x, True)), name="elu")
+        >>> rule.first
+        Piecewise((alpha*exp(x), x <= 0), (1, True))
+        >>> rule.kinks(alpha=1.3)
+        [0.0]
+    """
+
+    def __init__(self, forward, params: Sequence[sympy.Symbol] | None = None, name: str = "f",
+                 points: Sequence[float] = ()):
+        self.forward = sympy.sympify(forward)
+        others = self.forward.free_symbols - {x}
+        self.params = tuple(params) if params is not None else tuple(sorted(others, key=lambda s: s.name))
+        unknown = others - set(self.params)
+        if unknown:
+            raise ValueError(f"{name}: symbols {sorted(map(str, unknown))} are not in params {self.params}")
+        self.name = name
+        self.points = tuple(points)
+        self.first = sympy.diff(self.forward, x)
+        self.second = sympy.diff(self.first, x)
+
+    def __repr__(self):
+        return f"Elementwise({self.forward}, params={self.params}, name={self.name!r})"
+
+    # -- values of the settings --------------------------------------------------------------
+
+    def bind(self, args: Sequence = (), values: Mapping[str, float] | None = None) -> dict:
+        """Setting values by name: ``values`` first, then the numbers among ``args`` in order.
+
+        Numbers (``int``/``float``, not ``bool``) and one-element float tensors bind to
+        :attr:`params` in order, skipping those named in ``values``; strings and bools are
+        passed to the Function but bind nothing.
+
+        Example:
+            >>> beta, threshold = symbols("beta threshold")
+            >>> rule = Elementwise(sympy.Piecewise((softplus(beta * x) / beta, beta * x <= threshold), (x, True)),
+            ...                    params=(beta, threshold))
+            >>> rule.bind((2.0, 1.0))
+            {'beta': 2.0, 'threshold': 1.0}
+        """
+        bound = {str(k): float(v) for k, v in (values or {}).items()}
+        free = [p for p in self.params if p.name not in bound]
+        numbers = [a for a in args if _bindable(a)]
+        if len(numbers) > len(free):
+            raise ValueError(f"{self.name}: {len(numbers)} numeric arguments {numbers} but only "
+                             f"{len(free)} unbound parameters {[p.name for p in free]}")
+        for p, a in zip(free, numbers):
+            bound[p.name] = float(a.item() if isinstance(a, torch.Tensor) else a)
+        missing = [p.name for p in self.params if p.name not in bound]
+        if missing:
+            raise ValueError(f"{self.name}: no value for {missing}; pass them in args or values")
+        return bound
+
+    def _subs(self, expr, values):
+        return expr.subs({p: _exact(values[p.name]) for p in self.params})
+
+    def kinks(self, **values) -> list[float]:
+        """The kinks of the forward with these setting values (see :func:`kinks_of`)."""
+        return kinks_of(self._subs(self.forward, self.bind((), values)))
+
+    def to_torch(self, order: int = 0, **values) -> Callable[[torch.Tensor], torch.Tensor]:
+        r""":math:`f`, :math:`f'` or :math:`f''` (``order`` 0, 1, 2) with these setting values, on tensors."""
+        expr = (self.forward, self.first, self.second)[order]
+        return to_torch(self._subs(expr, self.bind((), values)))
+
+    # -- the check ---------------------------------------------------------------------------
+
+    def check(self, fn: Callable, args: Sequence = (), values: Mapping[str, float] | None = None, *,
+              points: Sequence[float] = (), rtol: float = 1e-12, atol: float = 1e-13,
+              grad_output: float = 0.75, grad_grad: float = -1.5) -> CheckReport:
+        r"""Compare ``fn(x, *args)`` with sympy in float64: forward, backward, ``jvp``, double backward.
+
+        The check points are :func:`grid` through the forward's kinks (after substituting the
+        setting values) plus ``points``.  At each, with :math:`g` = ``grad_output`` and
+        :math:`h` = ``grad_grad``:
+
+        - forward: ``fn(x)`` against :math:`f(x)`;
+        - backward: ``autograd.grad(y, x, g)`` against :math:`g f'(x)`;
+        - jvp: forward-mode AD with tangent :math:`g` against :math:`g f'(x)` (reported as not
+          checked where the Function has no ``jvp``);
+        - double backward: ``autograd.grad(grad, x, h)`` of that backward (``create_graph=True``)
+          against :math:`g h f''(x)` (no graph from the backward counts as 0).
+
+        References are evaluated with 50 digits and rounded once.  At
+        a kink, where the reference is a float64 number (0, 1, the slope, ``alpha``), the values
+        must be equal; elsewhere (and at a kink whose value is not one, as :math:`\sigma(20)`)
+        within ``rtol * |want| + atol``.  NaN must meet NaN and an infinity the same infinity.
+
+        Args:
+            fn: takes the float64 input first, then ``args`` (tensors among them become float64).
+            args: the Function's extra positional arguments; their numbers give the settings (:meth:`bind`).
+            values: setting values by name, for settings not passed positionally.
+
+        Returns:
+            A :class:`CheckReport`.  Raises :class:`SymbolicMismatch` naming each disagreeing
+            point, both values and which quantity.
+        """
+        bound = self.bind(args, values)
+        args = tuple(a.detach().to(torch.float64) if isinstance(a, torch.Tensor) else a for a in args)
+        exprs = [self._subs(e, bound) for e in (self.forward, self.first, self.second)]
+        kinks = kinks_of(exprs[0])
+        pts = grid(kinks, tuple(self.points) + tuple(points))
+        plist = pts.tolist()
+        kink_set = set(kinks)
+        g, h = _exact(grad_output), _exact(grad_grad)
+        funcs = [_mp_function(e, x) for e in exprs]
+        wanted = {}
+        for name, f, scale in (("forward", funcs[0], 1), ("backward", funcs[1], g), ("jvp", funcs[1], g),
+                               ("double backward", funcs[2], g * h)):
+            scale = sympy.N(scale, DIGITS)
+            wanted[name] = [_mp_eval(f, p, scale) for p in plist]
+
+        report = CheckReport(self.name, pts, kinks, bound)
+        got = {}
+        xin = pts.clone().requires_grad_()
+        y = fn(xin, *args)
+        got["forward"] = y.detach()
+        gy = torch.full_like(pts, grad_output)
+        (grad,) = torch.autograd.grad(y, xin, gy, create_graph=True)
+        got["backward"] = grad.detach()
+        if grad.requires_grad:
+            try:
+                (gg,) = torch.autograd.grad(grad, xin, torch.full_like(pts, grad_grad), allow_unused=True)
+                got["double backward"] = torch.zeros_like(pts) if gg is None else gg.detach()
+            except RuntimeError as err:
+                report.not_checked["double backward"] = str(err).splitlines()[0]
+        else:
+            got["double backward"] = torch.zeros_like(pts)
+        try:
+            import torch.autograd.forward_ad as fwAD
+
+            with fwAD.dual_level():
+                out = fn(fwAD.make_dual(pts.clone(), torch.full_like(pts, grad_output)), *args)
+                tangent = fwAD.unpack_dual(out).tangent
+            got["jvp"] = torch.zeros_like(pts) if tangent is None else tangent.detach()
+        except (NotImplementedError, RuntimeError) as err:
+            if "jvp" not in str(err) and "forward" not in str(err).lower():
+                raise
+            report.not_checked["jvp"] = str(err).splitlines()[0]
+
+        mismatches = []
+        for name in ("forward", "backward", "jvp", "double backward"):
+            if name not in got:
+                continue
+            for p, have, want in zip(plist, got[name].tolist(), wanted[name]):
+                at_kink = p in kink_set
+                try:
+                    want_f = float(want)
+                except (TypeError, ValueError):
+                    want_f = math.nan
+                exact = at_kink and _is_float64(want)  # the convention, when it is a float64 number
+                if not _agree(have, want_f, exact, rtol, atol):
+                    mismatches.append(Mismatch(name, p, have, want_f, at_kink))
+            report.checked.append(name)
+        if mismatches:
+            shown = "\n  ".join(map(str, mismatches[:12]))
+            more = f"\n  ... and {len(mismatches) - 12} more" if len(mismatches) > 12 else ""
+            derivs = f"f(x) = {exprs[0]}\n  f'(x) = {exprs[1]}\n  f''(x) = {exprs[2]}"
+            raise SymbolicMismatch(
+                f"{self.name} with {bound or 'no settings'}: {len(mismatches)} disagreement(s) with sympy "
+                f"(grad_output {grad_output}, grad_grad {grad_grad}):\n  {shown}{more}\nwhere\n  {derivs}",
+                mismatches)
+        return report
+
+    # -- printing ----------------------------------------------------------------------------
+
+    def latex(self, values: Mapping[str, float] | None = None, simplify: bool = False) -> str:
+        r"""``\begin{aligned}`` LaTeX of :math:`f`, :math:`f'` and :math:`f''` (settings as symbols, or ``values``).
+
+        ``simplify=True`` runs ``sympy.simplify`` on each first (slower, sometimes shorter).
+        """
+        lines = []
+        for label, e in (("f(x)", self.forward), ("f'(x)", self.first), ("f''(x)", self.second)):
+            if values:
+                e = e.subs({p: sympy.nsimplify(values[p.name]) for p in self.params if p.name in values})
+            if simplify:
+                e = sympy.simplify(e)
+            lines.append(f"{label} &= {latex(e)}")
+        return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
+
+    def math_block(self, indent: int = 0, **kwargs) -> str:
+        """:meth:`latex` as an RST ``.. math::`` block."""
+        return math_block(self.latex(**kwargs), indent=indent)
