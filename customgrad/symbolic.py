@@ -462,7 +462,8 @@ class CheckReport:
 
     def __repr__(self):
         skipped = "".join(f"; {q} not checked: {why}" for q, why in self.not_checked.items())
-        return (f"CheckReport({self.name!r}: {', '.join(self.checked)} agree at {len(self.points)} points; "
+        names = [q for q in self.checked if q != "double backward, grad_output"]  # one of two halves
+        return (f"CheckReport({self.name!r}: {', '.join(names)} agree at {len(self.points)} points; "
                 f"kinks {self.kinks}{skipped})")
 
 
@@ -570,8 +571,10 @@ class Elementwise:
         - backward: ``autograd.grad(y, x, g)`` against :math:`g f'(x)`;
         - jvp: forward-mode AD with tangent :math:`g` against :math:`g f'(x)` (reported as not
           checked where the Function has no ``jvp``);
-        - double backward: ``autograd.grad(grad, x, h)`` of that backward (``create_graph=True``)
-          against :math:`g h f''(x)` (no graph from the backward counts as 0).
+        - double backward: ``autograd.grad(grad, (x, g), h)`` of that backward (``create_graph=True``,
+          :math:`g` requiring grad as in ``gradgradcheck``) against :math:`g h f''(x)` and, for
+          :math:`g`, against :math:`h f'(x)`; a derivative autograd finds unused counts as 0, and a
+          backward that cannot be differentiated (``once_differentiable``) is reported as not checked.
 
         References are evaluated with 50 digits and rounded once.  At
         a kink, where the reference is a float64 number (0, 1, the slope, ``alpha``), the values
@@ -598,7 +601,8 @@ class Elementwise:
         funcs = [_mp_function(e, x) for e in exprs]
         wanted = {}
         for name, f, scale in (("forward", funcs[0], 1), ("backward", funcs[1], g), ("jvp", funcs[1], g),
-                               ("double backward", funcs[2], g * h)):
+                               ("double backward", funcs[2], g * h),
+                               ("double backward, grad_output", funcs[1], h)):
             scale = sympy.N(scale, DIGITS)
             wanted[name] = [_mp_eval(f, p, scale) for p in plist]
 
@@ -607,17 +611,22 @@ class Elementwise:
         xin = pts.clone().requires_grad_()
         y = fn(xin, *args)
         got["forward"] = y.detach()
-        gy = torch.full_like(pts, grad_output)
+        # grad_output requires grad, as in gradgradcheck: the backward's graph then always exists,
+        # and a backward that cannot be differentiated (once_differentiable) says so.
+        gy = torch.full_like(pts, grad_output).requires_grad_()
         (grad,) = torch.autograd.grad(y, xin, gy, create_graph=True)
         got["backward"] = grad.detach()
-        if grad.requires_grad:
+        if type(grad.grad_fn).__name__ in ("Error", "DelayedError"):
+            # once_differentiable: autograd.grad would silently answer None (the error node is not
+            # connected to the inputs), so say so rather than compare zeros
+            report.not_checked["double backward"] = "the backward is once_differentiable"
+        else:
             try:
-                (gg,) = torch.autograd.grad(grad, xin, torch.full_like(pts, grad_grad), allow_unused=True)
+                gg, ggy = torch.autograd.grad(grad, (xin, gy), torch.full_like(pts, grad_grad), allow_unused=True)
                 got["double backward"] = torch.zeros_like(pts) if gg is None else gg.detach()
+                got["double backward, grad_output"] = torch.zeros_like(pts) if ggy is None else ggy.detach()
             except RuntimeError as err:
                 report.not_checked["double backward"] = str(err).splitlines()[0]
-        else:
-            got["double backward"] = torch.zeros_like(pts)
         try:
             import torch.autograd.forward_ad as fwAD
 
@@ -631,7 +640,7 @@ class Elementwise:
             report.not_checked["jvp"] = str(err).splitlines()[0]
 
         mismatches = []
-        for name in ("forward", "backward", "jvp", "double backward"):
+        for name in wanted:
             if name not in got:
                 continue
             for p, have, want in zip(plist, got[name].tolist(), wanted[name]):
@@ -664,7 +673,8 @@ class Elementwise:
         lines = []
         for label, e in (("f(x)", self.forward), ("f'(x)", self.first), ("f''(x)", self.second)):
             if values:
-                e = e.subs({p: sympy.nsimplify(values[p.name]) for p in self.params if p.name in values})
+                # a symbol named by the number keeps the structure (alpha (e^x - 1) -> 1.3 (e^x - 1))
+                e = e.subs({p: sympy.Symbol(f"{values[p.name]:g}") for p in self.params if p.name in values})
             if simplify:
                 e = sympy.simplify(e)
             lines.append(f"{label} &= {latex(e)}")
@@ -673,3 +683,88 @@ class Elementwise:
     def math_block(self, indent: int = 0, **kwargs) -> str:
         """:meth:`latex` as an RST ``.. math::`` block."""
         return math_block(self.latex(**kwargs), indent=indent)
+
+
+# --------------------------------------------------------------------------------------------
+# rewritten forms
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Proof:
+    """How :func:`same` showed two forms equal.
+
+    ``method`` is ``'simplify'`` (sympy reduces the difference to 0), ``'cases'`` (it does on each
+    side of the kink at 0 and at 0 itself) or ``'numeric'`` (they agree to ``digits`` significant
+    digits at every one of ``points`` points).  ``str(proof)`` is a sentence for a page.
+    """
+
+    method: str
+    points: int = 0
+    digits: int = 0
+
+    def __str__(self):
+        if self.method == "simplify":
+            return "sympy simplifies the difference to 0"
+        if self.method == "cases":
+            return "sympy simplifies the difference to 0 for x < 0, x = 0 and x > 0"
+        return f"the two agree to {self.digits} significant digits at {self.points} points"
+
+
+def _is_zero(expr) -> bool:
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    expr = expr.replace(log1p, lambda u: sympy.log(1 + u)).replace(expm1, lambda u: sympy.exp(u) - 1)
+    expr = expr.rewrite(sympy.exp) if expr.has(sigmoid, sympy.tanh) else expr
+    return sympy.simplify(expr) == 0
+
+
+def same(raw, implemented, values: Mapping[str, float] | None = None, points: Sequence[float] = (),
+         digits: int = DIGITS, var=None) -> Proof:
+    r"""Show that ``implemented`` (a rewritten form, as coded) equals ``raw`` (the textbook form).
+
+    Tries, in order: ``sympy.simplify`` of the difference (with :func:`sigmoid` and ``tanh``
+    rewritten through ``exp``); the same on each side of 0 and at 0, where the only kink is at 0
+    (``Abs``, ``Max``: a stable softplus); else both evaluated with mpmath at ``digits`` significant
+    digits on :func:`grid` through the kinks of either (settings from ``values``) and ``points``.
+
+    Returns:
+        A :class:`Proof` saying which worked.  Raises :class:`SymbolicMismatch` with the first
+        point where the two differ.
+
+    Example:
+        >>> s = sigmoid(x)
+        >>> str(same(sympy.diff(x * s, x), s * (1 + x * (1 - s))))
+        'sympy simplifies the difference to 0'
+        >>> stable = sympy.Max(x, 0) + sympy.log(1 + sympy.exp(-sympy.Abs(x)))
+        >>> same(softplus(x), stable).method
+        'cases'
+    """
+    var = var or x
+    raw, implemented = sympy.sympify(raw), sympy.sympify(implemented)
+    diff = raw - implemented
+    if _is_zero(diff):
+        return Proof("simplify")
+    subs = {s: _exact(values[s.name]) for s in diff.free_symbols - {var} if values and s.name in values}
+    kinks = kinks_of(diff.subs(subs), var) if not (diff.free_symbols - {var} - set(subs)) else []
+    if kinks == [0.0]:
+        p = sympy.Symbol("p", positive=True)
+        if all(_is_zero(diff.subs(var, v)) for v in (p, -p, 0)):
+            return Proof("cases")
+    missing = diff.free_symbols - {var} - set(subs)
+    if missing:
+        raise ValueError(f"same: give values for {sorted(map(str, missing))} to compare numerically")
+    pts = grid(kinks, points).tolist()
+    f_raw, f_impl = (_mp_function(e.subs(subs), var) for e in (raw, implemented))
+    for p in pts:
+        with mpmath.workdps(digits + 10):
+            try:
+                a, b = f_raw(mpmath.mpf(p)), f_impl(mpmath.mpf(p))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue  # mpmath cannot evaluate one of them here (erfc at 1e300)
+            ok = (mpmath.isnan(a) and mpmath.isnan(b)) or a == b or (
+                mpmath.isfinite(a) and abs(a - b) <= mpmath.mpf(10) ** (-digits) * max(1, abs(a)))
+        if not ok:
+            raise SymbolicMismatch(f"same: at x = {p!r} the textbook form is {mpmath.nstr(a, 20)} and the "
+                                   f"rewritten one {mpmath.nstr(b, 20)}",
+                                   [Mismatch("rewritten form", p, float(b), float(a))])
+    return Proof("numeric", points=len(pts), digits=digits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+import mpmath
 import pytest
 import sympy
 import torch
@@ -83,7 +84,8 @@ def _id(case):
 def test_function_agrees_with_sympy(case):
     name, apply, args = case
     report = FORMULAS[name].check(apply, args)
-    assert report.checked == ["forward", "backward", "jvp", "double backward"], report
+    assert report.checked == ["forward", "backward", "jvp", "double backward",
+                              "double backward, grad_output"], report
     assert not report.not_checked
 
 
@@ -98,8 +100,9 @@ def test_gelu_tanh_agrees_with_sympy_except_where_its_cubic_overflows():
     with pytest.raises(S.SymbolicMismatch) as caught:
         FORMULAS["gelu_tanh"].check(fn.GELUFunction.apply, ("tanh",), points=tails)
     found = {(m.quantity, m.point) for m in caught.value.mismatches}
-    assert found == {(q, p) for q in ("backward", "jvp", "double backward") for p in tails}
-    assert all(math.isnan(m.implemented) and m.expected in (0.0, 0.75) for m in caught.value.mismatches)
+    quantities = ("backward", "jvp", "double backward", "double backward, grad_output")
+    assert found == {(q, p) for q in quantities for p in tails}
+    assert all(math.isnan(m.implemented) and m.expected in (0.0, 0.75, -1.5) for m in caught.value.mismatches)
     x_big = torch.tensor([1e103], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.grad(TF.gelu(x_big, approximate="tanh"), x_big)[0].item() == 1.0  # torch: 1
 
@@ -117,3 +120,230 @@ def test_all_checks_are_fast():
         FORMULAS[name].check(apply, args)
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0, f"{len(CASES)} checks took {elapsed:.2f} s"
+
+
+# --- deliberately wrong Functions must fail the check, naming the point and the quantity ---
+
+
+class _Unary(torch.autograd.Function):
+    """An elementwise Function whose derivative is ``slope(x, *settings)``; forward ``forward(x, *settings)``."""
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+        ctx.settings = inputs[1:]
+
+    @classmethod
+    def _d(cls, ctx):
+        (input,) = ctx.saved_tensors
+        return cls.slope(input, *ctx.settings)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        return (grad * cls._d(ctx),) + (None,) * len(ctx.settings)
+
+    @classmethod
+    def jvp(cls, ctx, tangent, *_):
+        return tangent * cls._d(ctx)
+
+
+class ReLUOneAtZero(_Unary):
+    """relu'(0) = 1 instead of 0."""
+
+    forward = staticmethod(lambda input: input.clamp(min=0))
+    slope = staticmethod(lambda input: (input >= 0).to(input.dtype))
+
+
+class SiLUDroppedTerm(_Unary):
+    """silu' written sigma(1 + x sigma): the (1 - sigma) is dropped."""
+
+    forward = staticmethod(lambda input: TF.silu(input))
+    slope = staticmethod(lambda input: torch.sigmoid(input) * (1 + input * torch.sigmoid(input)))
+
+
+class SoftplusNoBeta(_Unary):
+    """softplus' written sigmoid(x) where beta * x is meant."""
+
+    forward = staticmethod(lambda input, beta, threshold: TF.softplus(input, beta, threshold))
+    slope = staticmethod(lambda input, beta, threshold: torch.where(
+        input * beta > threshold, 1.0, torch.sigmoid(input)))
+
+
+class HardSwishInnerAtKinks(_Unary):
+    """hardswish' with the inner formula at +-3 (-1/2 and 3/2), not the code's outer values."""
+
+    forward = staticmethod(lambda input: TF.hardswish(input))
+    slope = staticmethod(lambda input: torch.where(input < -3, 0.0, torch.where(input > 3, 1.0, input / 3 + 0.5)))
+
+
+def _mismatches(rule, apply, args=()):
+    with pytest.raises(S.SymbolicMismatch) as caught:
+        rule.check(apply, args)
+    return caught.value
+
+
+def test_relu_with_slope_one_at_zero_fails_exactly_at_zero():
+    err = _mismatches(FORMULAS["relu"], ReLUOneAtZero.apply)
+    found = {(m.quantity, m.point) for m in err.mismatches}
+    assert found == {("backward", 0.0), ("jvp", 0.0), ("double backward, grad_output", 0.0)}
+    m = err.mismatches[0]
+    assert m.at_kink and m.implemented == 0.75 and m.expected == 0.0
+    assert "backward at x = 0.0 (a kink: compared exactly): implemented 0.75, sympy 0.0" in str(err)
+
+
+def test_silu_with_a_dropped_term_fails_on_both_sides():
+    err = _mismatches(FORMULAS["silu"], SiLUDroppedTerm.apply)
+    quantities = {m.quantity for m in err.mismatches}
+    assert {"backward", "jvp", "double backward"} <= quantities
+    assert any(m.point == 1.0 and m.quantity == "backward" for m in err.mismatches)
+
+
+def test_softplus_missing_beta_fails():
+    err = _mismatches(FORMULAS["softplus"], SoftplusNoBeta.apply, (2.0, 20.0))
+    assert any(m.quantity == "backward" and m.point == 0.5 for m in err.mismatches)
+    SoftplusNoBeta.apply  # with beta = 1 the mistake cannot show
+    FORMULAS["softplus"].check(SoftplusNoBeta.apply, (1.0, 20.0))
+
+
+def test_a_kink_convention_other_than_the_formulas_fails_at_the_kinks_only():
+    err = _mismatches(FORMULAS["hardswish"], HardSwishInnerAtKinks.apply)
+    found = {(m.quantity, m.point, m.implemented, m.expected) for m in err.mismatches if m.quantity == "backward"}
+    assert found == {("backward", -3.0, -0.375, 0.0), ("backward", 3.0, 1.125, 0.75)}
+
+
+def test_wrong_forward_is_caught_too():
+    err = _mismatches(FORMULAS["elu"], fn.ELUFunction.apply, (1.3,)) if False else None
+    with pytest.raises(S.SymbolicMismatch, match="forward at x"):
+        FORMULAS["elu"].check(lambda t, al: fn.ELUFunction.apply(t, 1.0), (1.3,))
+    assert err is None
+
+
+class NoJvp(torch.autograd.Function):
+    """Square without jvp, and with a backward that cannot be differentiated again."""
+
+    @staticmethod
+    def forward(input):
+        return input * input
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        (input,) = ctx.saved_tensors
+        return 2 * input * grad
+
+
+def test_missing_jvp_and_double_backward_are_reported_not_failed():
+    report = FORMULAS["square"].check(NoJvp.apply)
+    assert report.checked == ["forward", "backward"]  # forward and backward agree
+    assert set(report.not_checked) == {"jvp", "double backward"}
+    assert "jvp not checked" in repr(report)
+
+
+def test_arguments_bind_to_settings_in_order():
+    rule = FORMULAS["softplus"]
+    assert rule.bind((2.0, 1.0)) == {"beta": 2.0, "threshold": 1.0}
+    assert rule.bind((2.0,), {"threshold": 5}) == {"beta": 2.0, "threshold": 5.0}
+    assert FORMULAS["elu"].bind((1.3, False)) == {"alpha": 1.3}  # a bool binds nothing
+    assert FORMULAS["prelu"].bind((torch.tensor([0.25]),)) == {"a": 0.25}
+    with pytest.raises(ValueError, match="no value for"):
+        rule.bind((2.0,))
+    with pytest.raises(ValueError, match="numeric arguments"):
+        FORMULAS["elu"].bind((1.0, 2.0))
+
+
+def test_kinks_come_from_the_conditions():
+    assert FORMULAS["hardswish"].kinks() == [-3.0, 3.0]
+    assert FORMULAS["softplus"].kinks(beta=2.0, threshold=1.0) == [0.5]
+    assert FORMULAS["silu"].kinks() == []
+    assert S.kinks_of(sympy.Max(x, 1) + sympy.Abs(x + 2)) == [-2.0, 1.0]
+
+
+def test_grid_has_the_edges():
+    g = S.grid([0.5]).tolist()
+    for p in (0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e2, -1e4, 1e300, -1e300, 0.5,
+              math.nextafter(0.5, 1), math.nextafter(0.5, 0)):
+        assert p in g
+    assert [math.copysign(1, p) for p in g if p == 0] == [-1.0, 1.0]
+
+
+# --- sympy -> torch ---
+
+
+def test_to_torch_constants_and_piecewise_in_float64():
+    half = sympy.Rational(1, 2)
+    expr = Piecewise((sympy.sqrt(2) * sympy.pi, x < -1), (sympy.erf(x / sympy.sqrt(2)) * half, x <= 1),
+                     (sympy.Heaviside(x - 2) + sympy.Max(x, 3) / 3, True))
+    t = torch.tensor([-2.0, 0.3, 1.5, 2.0, 4.0], dtype=torch.float64)
+    got = S.to_torch(expr)(t)
+    assert got.dtype == torch.float64 and got.shape == t.shape
+    want = [math.sqrt(2) * math.pi, math.erf(0.3 / math.sqrt(2)) / 2, 0.0 + 1.0, 0.5 + 1.0, 1.0 + 4 / 3]
+    assert got.tolist() == pytest.approx(want, rel=1e-15)
+    assert S.to_torch(sympy.Integer(3))(t).tolist() == [3.0] * 5  # a constant still has the input's shape
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "mish", "silu", "softplus", "elu", "hardswish"])
+def test_to_torch_matches_the_50_digit_reference(name):
+    rule = FORMULAS[name]
+    values = {p.name: 1.5 for p in rule.params}
+    t = torch.linspace(-8, 8, 161, dtype=torch.float64)
+    for order, expr in enumerate((rule.forward, rule.first, rule.second)):
+        got = rule.to_torch(order, **values)(t)
+        f = sympy.lambdify(x, expr.subs({p: 1.5 for p in rule.params}),
+                           modules=[{"sigmoid": lambda u: 1 / (1 + mpmath.exp(-u))}, "mpmath"])
+        want = torch.tensor([float(f(mpmath.mpf(v))) for v in t.tolist()], dtype=torch.float64)
+        torch.testing.assert_close(got, want, rtol=1e-13, atol=1e-14)
+
+
+# --- rewritten forms ---
+
+
+def test_same_proves_the_rewritten_forms_the_code_uses():
+    s = S.sigmoid(x)
+    assert S.same(sympy.diff(x * s, x), s * (1 + x * (1 - s))).method == "simplify"  # SiLU backward
+    assert S.same(FORMULAS["sigmoid"].first, s - s * s).method == "simplify"  # g y - (g y) y
+    stable = sympy.Max(x, 0) + sympy.log(1 + exp(-sympy.Abs(x)))
+    assert S.same(S.softplus(x), stable).method == "cases"  # stable softplus
+    r = 1 - s
+    u = 1 + r**2
+    q = r / u
+    assert S.same(FORMULAS["mish"].first, s * (1 / u + q + 4 * x * q**2)).method == "simplify"  # mish_grad
+    assert str(S.same(x**2, x * x)) == "sympy simplifies the difference to 0"
+
+
+def test_same_falls_back_to_50_digits_and_fails_with_the_point():
+    from sympy.codegen.cfunctions import log1p
+
+    stable = (sympy.Max(beta * x, 0) + log1p(exp(-sympy.Abs(beta * x)))) / beta
+    proof = S.same(S.softplus(beta * x) / beta, stable, values={"beta": 2.0})
+    assert proof.method in ("simplify", "cases", "numeric")
+    assert S.same(tanh(x), 2 * S.sigmoid(2 * x) - 1).method == "simplify"
+    assert S.same(sympy.erf(x), 1 - sympy.erfc(x)).method in ("simplify", "numeric")
+    hard = S.same(sympy.sqrt(x**2 + 1) - x, 1 / (sympy.sqrt(x**2 + 1) + x), points=(7.25,))
+    assert hard.method in ("simplify", "numeric")
+    with pytest.raises(S.SymbolicMismatch, match="at x = "):
+        S.same(S.softplus(x), sympy.Max(x, 0) + sympy.log(1 + exp(-x)))
+
+
+# --- LaTeX ---
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_latex_is_katex_friendly(name):
+    tex = FORMULAS[name].latex()
+    assert tex.startswith(r"\begin{aligned} f(x) &= ") and r"f''(x) &= " in tex
+    assert r"\mathbb" not in tex and r"\text{for}" not in tex and "Piecewise" not in tex
+    assert tex.count("{") == tex.count("}")
+    block = FORMULAS[name].math_block(indent=4)
+    assert block.startswith("    .. math::\n\n       \\begin{aligned}")
+
+
+def test_latex_prints_cases_and_sigma():
+    assert FORMULAS["hardswish"].latex().count(r"\begin{cases}") == 3
+    assert r"\sigma\left(x\right)" in FORMULAS["silu"].latex()
+    assert r"\alpha \left(e^{x} - 1\right)" in FORMULAS["elu"].latex()
+    assert r"1.3 \left(e^{x} - 1\right)" in FORMULAS["elu"].latex({"alpha": 1.3})
