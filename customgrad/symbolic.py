@@ -768,3 +768,344 @@ def same(raw, implemented, values: Mapping[str, float] | None = None, points: Se
                                    f"rewritten one {mpmath.nstr(b, 20)}",
                                    [Mismatch("rewritten form", p, float(b), float(a))])
     return Proof("numeric", points=len(pts), digits=digits)
+
+
+# --------------------------------------------------------------------------------------------
+# matrix Functions
+# --------------------------------------------------------------------------------------------
+
+def matrix(name: str, shape: Sequence[int]) -> sympy.Matrix:
+    """A sympy Matrix of real symbols ``name_ij`` of ``shape`` (2-d, or 1-d as a column).
+
+    Example:
+        >>> matrix("W", (2, 3))
+        Matrix([
+        [W_00, W_01, W_02],
+        [W_10, W_11, W_12]])
+        >>> matrix("b", (2,)).shape
+        (2, 1)
+    """
+    rows, cols = (tuple(shape) + (1,))[:2] if len(shape) == 1 else tuple(shape)
+    sub = (lambda i, j: f"{i}") if len(shape) == 1 else (lambda i, j: f"{i}{j}")
+    return sympy.Matrix(rows, cols, lambda i, j: sympy.Symbol(f"{name}_{sub(i, j)}", real=True))
+
+
+def _entries(m):
+    return list(m) if isinstance(m, sympy.MatrixBase) else [m]
+
+
+class MatrixRule:
+    r"""Gradients of a matrix Function, derived by sympy entry by entry on small matrices of symbols.
+
+    ``forward(**inputs)`` receives one sympy Matrix of symbols per entry of ``shapes`` (see
+    :func:`matrix`) and returns the output, a Matrix or a scalar.  With an upstream gradient
+    :math:`G` of the output's shape (a scalar :math:`g` for a scalar loss) the rule forms
+    :math:`L = \sum_{ij} G_{ij}\,Y_{ij}` and differentiates it in every input entry:
+    :attr:`gradients` maps each input name to its gradient Matrix.
+
+    ``general`` maps input names to the claimed closed form, a function of the same Matrices and
+    ``G`` (written with ``*``, ``.T``, ...).  :meth:`verify_general` proves it equals the derived
+    gradient; :meth:`latex` prints it, from sympy when the function also accepts ``MatrixSymbol``
+    arguments (``G * W`` prints :math:`G W`), else from ``general_latex``.
+
+    Example:
+        >>> rule = linear_rule()
+        >>> rule.gradients["bias"].T
+        Matrix([[G_00 + G_10, G_01 + G_11]])
+        >>> {name: proof.method for name, proof in rule.verify_general().items()}
+        {'input': 'simplify', 'weight': 'simplify', 'bias': 'simplify'}
+        >>> print(rule.latex())
+        \begin{aligned} \frac{\partial L}{\partial X} &= G W \\ \frac{\partial L}{\partial W} &= G^{T} X \\ \frac{\partial L}{\partial b} &= G^{T} \mathbf{1} \end{aligned}
+    """
+
+    def __init__(self, forward: Callable, shapes: Mapping[str, Sequence[int]], *, name: str = "f",
+                 letters: Mapping[str, str] | None = None, general: Mapping[str, Callable] | None = None,
+                 general_latex: Mapping[str, str] | None = None):
+        self.name = name
+        self.shapes = {k: tuple(v) for k, v in shapes.items()}
+        self.letters = {k: (letters or {}).get(k, k) for k in self.shapes}
+        self.inputs = {k: matrix(self.letters[k], s) for k, s in self.shapes.items()}
+        out = forward(**self.inputs)
+        self.output = out
+        if isinstance(out, sympy.MatrixBase):
+            self.G = matrix("G", out.shape)
+            loss = sum(gi * yi for gi, yi in zip(self.G, out))
+        else:
+            self.G = sympy.Symbol("g", real=True)
+            loss = self.G * out
+        self.loss = loss
+        self.gradients = {k: m.applyfunc(lambda s: sympy.diff(loss, s)) for k, m in self.inputs.items()}
+        self.general = dict(general or {})
+        self.general_latex = dict(general_latex or {})
+
+    def __repr__(self):
+        return f"MatrixRule({self.name!r}, shapes={self.shapes})"
+
+    def _symbols(self):
+        syms = [s for m in self.inputs.values() for s in m]
+        return syms + _entries(self.G)
+
+    def verify_general(self) -> dict:
+        """For each ``general`` formula, a :class:`Proof` that it equals the derived gradient.
+
+        ``'simplify'`` when sympy reduces every entry of the difference to 0 (``expand``, or
+        ``together`` and ``cancel``: fast on these rational functions of exponentials), else
+        ``'numeric'`` (50 digits at three random points).  Raises :class:`SymbolicMismatch` otherwise.
+        """
+        proofs = {}
+        for k, formula in self.general.items():
+            claimed = sympy.Matrix(formula(**self.inputs, G=self.G))
+            derived = self.gradients[k]
+            claimed = claimed.reshape(*derived.shape)
+            diff = claimed - derived
+            if all(sympy.expand(d) == 0 or sympy.cancel(sympy.together(d)) == 0 for d in diff):
+                proofs[k] = Proof("simplify")
+                continue
+            f = _mp_function(list(diff), self._symbols())
+            rng = random.Random(0)
+            for _ in range(3):
+                with mpmath.workdps(DIGITS + 10):
+                    vals = [mpmath.mpf(rng.uniform(-2, 2)) for _ in self._symbols()]
+                    bad = [d for d in f(*vals) if abs(d) > mpmath.mpf(10) ** -DIGITS]
+                if bad:
+                    raise SymbolicMismatch(f"{self.name}: the general formula for {k} differs from the derived "
+                                           f"gradient by {mpmath.nstr(bad[0], 10)}")
+            proofs[k] = Proof("numeric", points=3, digits=DIGITS)
+        return proofs
+
+    def latex(self) -> str:
+        r"""``\begin{aligned}`` LaTeX of each gradient: the general formula where given, else the derived Matrix."""
+        lines = []
+        for k in self.inputs:
+            left = r"\frac{\partial L}{\partial %s}" % latex(sympy.Symbol(self.letters[k]))
+            if k in self.general_latex:
+                right = self.general_latex[k]
+            elif k in self.general:
+                right = latex(self._general_symbolic(k), order="rev-lex")  # X - T, not -T + X
+            else:
+                right = latex(self.gradients[k])
+            lines.append(f"{left} &= {right}")
+        return r"\begin{aligned} " + r" \\ ".join(lines) + r" \end{aligned}"
+
+    def _general_symbolic(self, k):
+        mats = {n: sympy.MatrixSymbol(self.letters[n], *(tuple(s) + (1,))[:2] if len(s) == 1 else s)
+                for n, s in self.shapes.items()}
+        shape = self.G.shape if isinstance(self.G, sympy.MatrixBase) else None
+        G = sympy.MatrixSymbol("G", *shape) if shape else self.G
+        return self.general[k](**mats, G=G)
+
+    def check(self, fn: Callable, values: Mapping[str, torch.Tensor] | None = None, *,
+              call: Callable | None = None, wrt: Sequence[str] | None = None, seed: int = 0,
+              rtol: float = 1e-10, atol: float = 1e-12) -> dict:
+        """Compare the Function's gradients with the derived ones, in float64.
+
+        Args:
+            fn: the Function's ``apply``; called as ``fn(*tensors)`` in the order of ``shapes``
+                unless ``call(**tensors)`` is given (to add settings or pick one of several outputs).
+            values: float64 tensors by input name (the symbols take these values); the rest random.
+            wrt: the inputs whose gradients are compared (default: all).
+
+        Returns:
+            The largest relative difference per input.  Raises :class:`SymbolicMismatch` naming the
+            input, the entry and both values.
+        """
+        gen = torch.Generator().manual_seed(seed)
+        tensors = {}
+        for k, shape in self.shapes.items():
+            given = (values or {}).get(k)
+            t = given if given is not None else torch.randn(shape, generator=gen, dtype=torch.float64)
+            tensors[k] = t.detach().to(torch.float64).clone().requires_grad_()
+        wrt = list(wrt or self.shapes)
+        out = call(**tensors) if call else fn(*tensors.values())
+        g_value = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+        grads = torch.autograd.grad(out, [tensors[k] for k in wrt], g_value, allow_unused=True)
+        subs = [mpmath.mpf(v) for k in self.shapes for v in tensors[k].detach().reshape(-1).tolist()]
+        subs += [mpmath.mpf(v) for v in g_value.reshape(-1).tolist()]
+        worst, mismatches = {}, []
+        for k, got in zip(wrt, grads):
+            f = _mp_function(list(self.gradients[k]), self._symbols())
+            with mpmath.workdps(DIGITS):
+                want = [float(v) for v in f(*subs)]
+            have = [0.0] * len(want) if got is None else got.reshape(-1).tolist()
+            worst[k] = 0.0
+            for i, (h_, w_) in enumerate(zip(have, want)):
+                if not _agree(h_, w_, False, rtol, atol):
+                    index = tuple(int(j) for j in torch.unravel_index(torch.tensor(i), self.shapes[k]))
+                    mismatches.append(Mismatch(f"gradient of {k}{list(index)}", i, h_, w_))
+                worst[k] = max(worst[k], abs(h_ - w_) / max(abs(w_), 1e-300))
+        if mismatches:
+            shown = "\n  ".join(f"{m.quantity}: implemented {m.implemented!r}, sympy {m.expected!r}"
+                                for m in mismatches[:12])
+            raise SymbolicMismatch(f"{self.name}: {len(mismatches)} gradient entries disagree with sympy:\n  {shown}",
+                                   mismatches)
+        return worst
+
+
+def check_matrix_function(fn: Callable, forward: Callable, shapes: Mapping[str, Sequence[int]], **kwargs) -> dict:
+    """:meth:`MatrixRule.check` of ``MatrixRule(forward, shapes)`` in one call (keyword arguments go to ``check``).
+
+    Example:
+        >>> from customgrad.functions import MSELossFunction
+        >>> worst = check_matrix_function(
+        ...     MSELossFunction.apply, lambda input, target: sum((a - b) ** 2 for a, b in zip(input, target)) / 6,
+        ...     {"input": (2, 3), "target": (2, 3)})
+        >>> sorted(worst), all(w < 1e-12 for w in worst.values())
+        (['input', 'target'], True)
+    """
+    return MatrixRule(forward, shapes).check(fn, **kwargs)
+
+
+def _ones(n):
+    return sympy.ones(n, 1)
+
+
+def linear_rule(batch: int = 2, n_in: int = 3, n_out: int = 2) -> MatrixRule:
+    r"""``Y = X W^T + 1 b^T`` for ``LinearFunction.apply(input, weight, bias)``: :math:`G W`, :math:`G^T X`, :math:`G^T \mathbf 1`."""
+    def general_bias(G, **_):
+        ones = sympy.MatrixSymbol(r"\mathbf{1}", G.shape[0], 1) if isinstance(G, sympy.MatrixSymbol) \
+            else _ones(G.shape[0])
+        return G.T * ones
+
+    return MatrixRule(
+        lambda input, weight, bias: input * weight.T + _ones(batch) * bias.T,
+        {"input": (batch, n_in), "weight": (n_out, n_in), "bias": (n_out,)},
+        name="linear", letters={"input": "X", "weight": "W", "bias": "b"},
+        general={"input": lambda input, weight, bias, G: G * weight,
+                 "weight": lambda input, weight, bias, G: G.T * input,
+                 "bias": general_bias},
+    )
+
+
+def mse_rule(shape: Sequence[int] = (2, 3), weighted: bool = False) -> MatrixRule:
+    r"""Mean squared error (mean reduction), optionally with per-element weights :math:`\sum w (x-t)^2 / \sum w`."""
+    n = math.prod(shape)
+    shapes = {"input": tuple(shape), "target": tuple(shape)}
+    if weighted:
+        shapes["weight"] = tuple(shape)
+
+        def forward(input, target, weight):
+            return sum(w * (a - b) ** 2 for a, b, w in zip(input, target, weight)) / sum(weight)
+
+        def general_input(input, target, weight, G):
+            return 2 * G * weight.multiply_elementwise(input - target) / sum(weight)
+
+        def general_weight(input, target, weight, G):
+            d = input - target
+            return G * (d.multiply_elementwise(d) - sympy.ones(*d.shape) * forward(input, target, weight)) / sum(weight)
+
+        general = {"input": general_input, "weight": general_weight,
+                   "target": lambda input, target, weight, G: -general_input(input, target, weight, G)}
+        tex = {"input": r"\frac{2 g}{\sum w}\, w \odot (X - T)", "target": r"-\frac{2 g}{\sum w}\, w \odot (X - T)",
+               "weight": r"\frac{g}{\sum w}\left((X - T)^{\odot 2} - \ell\right),\quad \ell \text{ the loss}"}
+    else:
+        def forward(input, target):
+            return sum((a - b) ** 2 for a, b in zip(input, target)) / n
+
+        general = {"input": lambda input, target, G: 2 * G * (input - target) / n,
+                   "target": lambda input, target, G: -2 * G * (input - target) / n}
+        tex = {}  # printed by sympy from the general formulas
+    return MatrixRule(forward, shapes, name="mse_loss", letters={"input": "X", "target": "T", "weight": "w"},
+                      general=general, general_latex=tex)
+
+
+def _softmax_rows(Z):
+    rows = []
+    for i in range(Z.shape[0]):
+        e = [sympy.exp(v) for v in Z.row(i)]
+        total = sum(e)
+        rows.append([v / total for v in e])
+    return sympy.Matrix(rows)
+
+
+def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[int] | None = None,
+                       weighted: bool = False, label_smoothing: float = 0.0) -> MatrixRule:
+    r"""Cross-entropy of logits :math:`Z` (mean reduction), as ``CrossEntropyFunction`` computes it.
+
+    With ``indices`` (one class per row) the target is fixed and only :math:`Z` (and the class
+    weights) are inputs; the mean divides by :math:`\sum_n w_{y_n}`.  Otherwise the target is a
+    matrix :math:`P` of class probabilities (an input too), smoothed as
+    :math:`(1 - \varepsilon) P + \varepsilon / C`, and the mean divides by :math:`N`.
+    General result for probabilities without weights or smoothing:
+    :math:`\partial L/\partial Z = \tfrac{g}{N}(\operatorname{diag}(P\mathbf 1)\,S - P)`, :math:`S` the row softmax.
+    """
+    eps = _exact(label_smoothing)
+    shapes = {"input": (batch, classes)}
+    if indices is None:
+        shapes["target"] = (batch, classes)
+    if weighted:
+        shapes["weight"] = (classes,)
+
+    def forward(input, target=None, weight=None):
+        logp = _softmax_rows(input).applyfunc(sympy.log)
+        w = [1] * classes if weight is None else list(weight)
+        if indices is not None:
+            total = sum(w[c] for c in indices)
+            return -sum(w[c] * logp[n, c] for n, c in enumerate(indices)) / total
+        t = target * (1 - eps) + sympy.ones(batch, classes) * eps / classes
+        return -sum(w[c] * t[n, c] * logp[n, c] for n in range(batch) for c in range(classes)) / batch
+
+    general, tex = {}, {}
+    if indices is None and not weighted and label_smoothing == 0:
+        def general_input(input, target, G):
+            S_ = _softmax_rows(input)
+            return G * (sympy.diag(*(target * _ones(classes))) * S_ - target) / batch
+
+        general = {"input": general_input,
+                   "target": lambda input, target, G: -G * _softmax_rows(input).applyfunc(sympy.log) / batch}
+        tex = {"input": r"\frac{g}{N}\left(\operatorname{diag}(P\mathbf{1})\,S - P\right),\quad "
+                        r"S_{nc} = \frac{e^{Z_{nc}}}{\sum_k e^{Z_{nk}}}",
+               "target": r"-\frac{g}{N} \log S"}
+    return MatrixRule(forward, shapes, name="cross_entropy", letters={"input": "Z", "target": "P", "weight": "w"},
+                      general=general, general_latex=tex)
+
+
+def layer_norm_rule(batch: int = 2, features: int = 3, eps: float = 1e-5) -> MatrixRule:
+    r"""Layer normalisation over the last dimension with weight :math:`\gamma` and bias :math:`\beta`.
+
+    General result, row by row, with :math:`\hat x = (x - \mu)/\sigma`, :math:`\sigma = \sqrt{\operatorname{var} + \epsilon}`
+    and :math:`\hat g = g \odot \gamma`: :math:`\partial L/\partial x = (\hat g - \operatorname{mean}(\hat g)
+    - \hat x\,\operatorname{mean}(\hat g \odot \hat x))/\sigma`, :math:`\partial L/\partial\gamma = \sum_n g \odot \hat x`,
+    :math:`\partial L/\partial\beta = \sum_n g`.
+    """
+    e = _exact(eps)
+    D = features
+
+    def normalised(input):
+        rows = []
+        for i in range(batch):
+            r = list(input.row(i))
+            mu = sum(r) / D
+            var = sum((v - mu) ** 2 for v in r) / D
+            sigma = sympy.sqrt(var + e)
+            rows.append(([(v - mu) / sigma for v in r], sigma))
+        return rows
+
+    def forward(input, weight, bias):
+        return sympy.Matrix([[xh[d] * weight[d] + bias[d] for d in range(D)] for xh, _ in normalised(input)])
+
+    def general_input(input, weight, bias, G):
+        rows = []
+        for i, (xh, sigma) in enumerate(normalised(input)):
+            gh = [G[i, d] * weight[d] for d in range(D)]
+            m1 = sum(gh) / D
+            m2 = sum(a * b for a, b in zip(gh, xh)) / D
+            rows.append([(gh[d] - m1 - xh[d] * m2) / sigma for d in range(D)])
+        return sympy.Matrix(rows)
+
+    def general_weight(input, weight, bias, G):
+        rows = normalised(input)
+        return sympy.Matrix([sum(G[i, d] * rows[i][0][d] for i in range(batch)) for d in range(D)])
+
+    return MatrixRule(
+        forward, {"input": (batch, D), "weight": (D,), "bias": (D,)}, name="layer_norm",
+        letters={"input": "X", "weight": "gamma", "bias": "beta"},
+        general={"input": general_input, "weight": general_weight,
+                 "bias": lambda input, weight, bias, G: G.T * _ones(batch)},
+        general_latex={
+            "input": r"\frac{1}{\sigma}\left(\hat G - \operatorname{mean}(\hat G)\,\mathbf{1}^{T}"
+                     r" - \hat X \odot \operatorname{mean}(\hat G \odot \hat X)\,\mathbf{1}^{T}\right),\quad"
+                     r" \hat G = G \operatorname{diag}(\gamma),\ \hat X = \frac{X - \mu \mathbf{1}^{T}}{\sigma}"
+                     r"\ \text{(row means, row by row)}",
+            "weight": r"\sum_n G_{n} \odot \hat X_{n}",
+            "bias": r"G^{T} \mathbf{1}"},
+    )

@@ -347,3 +347,87 @@ def test_latex_prints_cases_and_sigma():
     assert r"\sigma\left(x\right)" in FORMULAS["silu"].latex()
     assert r"\alpha \left(e^{x} - 1\right)" in FORMULAS["elu"].latex()
     assert r"1.3 \left(e^{x} - 1\right)" in FORMULAS["elu"].latex({"alpha": 1.3})
+
+
+# --- matrix Functions: gradients derived on small matrices of symbols ---
+
+
+def _layer_norm(input, weight, bias):
+    return fn.LayerNormFunction.apply(input, (3,), weight, bias, 1e-5)[0]  # (output, mean, rstd)
+
+
+MATRIX_CASES = {
+    "linear": (S.linear_rule, fn.LinearFunction.apply, {}),
+    "mse": (S.mse_rule, fn.MSELossFunction.apply, {}),
+    "mse_weighted": (lambda: S.mse_rule(weighted=True), fn.MSELossFunction.apply, dict(
+        call=lambda input, target, weight: fn.MSELossFunction.apply(input, target, "mean", weight),
+        values={"weight": torch.tensor([[0.5, 1.0, 2.0], [1.5, 0.25, 1.0]])})),
+    "cross_entropy_probs": (S.cross_entropy_rule, fn.CrossEntropyFunction.apply, dict(
+        values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])})),
+    "cross_entropy_probs_weight_smoothing": (
+        lambda: S.cross_entropy_rule(weighted=True, label_smoothing=0.1), fn.CrossEntropyFunction.apply, dict(
+            call=lambda input, target, weight: fn.CrossEntropyFunction.apply(input, target, weight, -100, "mean", 0.1),
+            values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]),
+                    "weight": torch.tensor([0.5, 1.0, 2.0])})),
+    "cross_entropy_indices_weight": (
+        lambda: S.cross_entropy_rule(indices=[2, 0], weighted=True), fn.CrossEntropyFunction.apply, dict(
+            call=lambda input, weight: fn.CrossEntropyFunction.apply(input, torch.tensor([2, 0]), weight),
+            values={"weight": torch.tensor([0.5, 1.0, 2.0])})),
+    "layer_norm": (S.layer_norm_rule, None, dict(call=_layer_norm)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX_CASES))
+def test_matrix_function_gradients_agree_with_sympy(name):
+    make, apply, kwargs = MATRIX_CASES[name]
+    rule = make()
+    worst = rule.check(apply, **kwargs)
+    assert set(worst) == set(rule.shapes) and max(worst.values()) < 1e-12, worst
+    proofs = rule.verify_general()
+    assert all(p.method == "simplify" for p in proofs.values()), proofs
+    tex = rule.latex()
+    assert tex.startswith(r"\begin{aligned}") and r"\mathbb" not in tex and tex.count("{") == tex.count("}")
+
+
+def test_linear_general_result_prints_from_sympy():
+    rule = S.linear_rule(batch=2, n_in=3, n_out=2)
+    assert rule.latex() == (r"\begin{aligned} \frac{\partial L}{\partial X} &= G W \\ "
+                            r"\frac{\partial L}{\partial W} &= G^{T} X \\ "
+                            r"\frac{\partial L}{\partial b} &= G^{T} \mathbf{1} \end{aligned}")
+    assert r"\left(X - T\right)" in S.mse_rule().latex()
+
+
+def test_check_matrix_function_in_one_call():
+    worst = S.check_matrix_function(fn.LinearFunction.apply, lambda input, weight: input * weight.T,
+                                    {"input": (3, 2), "weight": (4, 2)})
+    assert max(worst.values()) < 1e-13
+
+
+class LinearBiasNotSummed(torch.autograd.Function):
+    """x W^T + b whose bias gradient is the first row of G instead of the sum over the batch."""
+
+    @staticmethod
+    def forward(input, weight, bias):
+        return input @ weight.T + bias
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0], inputs[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        return grad @ weight, grad.T @ input, grad[0]
+
+
+def test_wrong_matrix_gradient_fails_naming_the_entry():
+    with pytest.raises(S.SymbolicMismatch, match=r"gradient of bias\[0\]") as caught:
+        S.linear_rule().check(LinearBiasNotSummed.apply)
+    assert {m.quantity for m in caught.value.mismatches} == {"gradient of bias[0]", "gradient of bias[1]"}
+
+
+def test_a_wrong_general_formula_is_refused():
+    rule = S.MatrixRule(lambda input, weight: input * weight.T, {"input": (2, 3), "weight": (2, 3)},
+                        general={"weight": lambda input, weight, G: G * input.T.T})  # G X, not G^T X
+    with pytest.raises(S.SymbolicMismatch, match="general formula for weight"):
+        rule.verify_general()
