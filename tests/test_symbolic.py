@@ -431,3 +431,31 @@ def test_a_wrong_general_formula_is_refused():
                         general={"weight": lambda input, weight, G: G * input.T.T})  # G X, not G^T X
     with pytest.raises(S.SymbolicMismatch, match="general formula for weight"):
         rule.verify_general()
+
+
+# --- import cost and docstrings ---
+
+
+def test_import_customgrad_does_not_import_sympy():
+    import subprocess
+    import sys
+
+    code = ("import sys, customgrad; assert 'sympy' not in sys.modules, 'sympy imported'; "
+            "customgrad.symbolic.x; assert 'sympy' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_public_docstrings_render_cleanly():
+    import inspect
+
+    from docutils import nodes
+    from test_docstrings import docutils_core, rendered
+
+    for name in [None, *S.__all__]:
+        obj = getattr(S, name) if name else S
+        if isinstance(obj, sympy.Symbol):
+            continue
+        assert inspect.getdoc(obj), name
+        doctree = docutils_core.publish_doctree(rendered(obj), settings_overrides={"report_level": 5, "halt_level": 5})
+        problems = [m.astext() for m in doctree.findall(nodes.system_message) if m["level"] >= 2]
+        assert not problems, (name, problems)
