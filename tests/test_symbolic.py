@@ -107,6 +107,28 @@ def test_gelu_tanh_agrees_with_sympy_except_where_its_cubic_overflows():
     assert torch.autograd.grad(TF.gelu(x_big, approximate="tanh"), x_big)[0].item() == 1.0  # torch: 1
 
 
+# At +-inf (not in the default grid) the library follows torch, which differs from the limits in two
+# places, and PReLU's jvp has a real bug: forward AD hands its jvp a zero tangent for a weight that is
+# not a dual tensor, and clamp(x, max=0) * 0 is nan at x = -inf (torch's prelu jvp gives the slope).
+AT_INFINITY = {
+    "leaky_relu-0.0": {("forward", -math.inf, "nan", 0.0)},  # torch: 0 * -inf = nan
+    "hardswish": {("forward", -math.inf, "nan", 0.0)},  # torch: -inf * relu6(-inf + 3) / 6 = -inf * 0
+    "prelu-0.25": {("jvp", -math.inf, "nan", 0.1875)},  # bug: torch's jvp gives 0.25 * 0.75
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_at_infinity(case):
+    name, apply, args = case
+    try:
+        FORMULAS[name].check(apply, args, points=(math.inf, -math.inf))
+        found = set()
+    except S.SymbolicMismatch as err:
+        found = {(m.quantity, m.point, "nan" if math.isnan(m.implemented) else m.implemented, m.expected)
+                 for m in err.mismatches}
+    assert found == AT_INFINITY.get(_id(case), set())
+
+
 def test_every_elementwise_function_has_a_formula():
     covered = {apply.__self__ for _, apply, _ in CASES} | {fn.GELUFunction}
     elementwise = {getattr(fn, n) for n in fn.__all__} - {
