@@ -94,7 +94,8 @@ class sigmoid(sympy.Function):  # noqa: N801 (a sympy function, spelled as the t
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sympy.exp(-arg))
 
-    _eval_rewrite_as_tanh = lambda self, arg, **kw: (1 + sympy.tanh(arg / 2)) / 2  # noqa: E731
+    def _eval_rewrite_as_tanh(self, arg, **kwargs):
+        return (1 + sympy.tanh(arg / 2)) / 2
 
     def _latex(self, printer, exp=None):
         tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
@@ -467,6 +468,10 @@ class CheckReport:
                 f"kinks {self.kinks}{skipped})")
 
 
+def _without_delta(expr):
+    return expr.replace(sympy.DiracDelta, lambda *args: sympy.Integer(0)) if expr.has(sympy.DiracDelta) else expr
+
+
 def _bindable(arg) -> bool:
     if isinstance(arg, bool):
         return False
@@ -488,7 +493,11 @@ class Elementwise:
         points: extra check points (floats) beyond the automatic grid.
 
     Attributes:
-        forward, first, second: the sympy expressions of :math:`f`, :math:`f'`, :math:`f''`.
+        forward, first, second: the sympy expressions of :math:`f`, :math:`f'`, :math:`f''`
+            (``DiracDelta`` terms, zero away from their kink, are dropped).
+
+    Write a kink as a ``Piecewise``: its conditions say the value there.  ``Max(x, 0)``
+    differentiates to ``Heaviside(x)``, which is 1/2 at 0, a convention no Function uses.
 
     Example:
         >>> alpha = symbols("alpha")
@@ -509,8 +518,10 @@ class Elementwise:
             raise ValueError(f"{name}: symbols {sorted(map(str, unknown))} are not in params {self.params}")
         self.name = name
         self.points = tuple(points)
-        self.first = sympy.diff(self.forward, x)
-        self.second = sympy.diff(self.first, x)
+        # DiracDelta terms (from Heaviside, sign, Abs) vanish away from their kink; the check
+        # compares pointwise derivatives, and the value at a kink is the Piecewise's convention
+        self.first = _without_delta(sympy.diff(self.forward, x))
+        self.second = _without_delta(sympy.diff(self.first, x))
 
     def __repr__(self):
         return f"Elementwise({self.forward}, params={self.params}, name={self.name!r})"
@@ -634,8 +645,8 @@ class Elementwise:
                 out = fn(fwAD.make_dual(pts.clone(), torch.full_like(pts, grad_output)), *args)
                 tangent = fwAD.unpack_dual(out).tangent
             got["jvp"] = torch.zeros_like(pts) if tangent is None else tangent.detach()
-        except (NotImplementedError, RuntimeError) as err:
-            if "jvp" not in str(err) and "forward" not in str(err).lower():
+        except NotImplementedError as err:  # "You must implement the jvp function ..."
+            if "jvp" not in str(err):
                 raise
             report.not_checked["jvp"] = str(err).splitlines()[0]
 

@@ -481,3 +481,11 @@ def test_public_docstrings_render_cleanly():
         doctree = docutils_core.publish_doctree(rendered(obj), settings_overrides={"report_level": 5, "halt_level": 5})
         problems = [m.astext() for m in doctree.findall(nodes.system_message) if m["level"] >= 2]
         assert not problems, (name, problems)
+
+
+def test_heaviside_and_max_forms_and_their_conventions_at_the_kink():
+    relu = fn.ReLUFunction.apply
+    S.Elementwise(x * sympy.Heaviside(x, 0)).check(relu)  # H(0) = 0 written down: passes
+    with pytest.raises(S.SymbolicMismatch) as caught:
+        S.Elementwise(sympy.Max(x, 0)).check(relu)  # sympy's Max' is Heaviside(x), 1/2 at 0
+    assert {(m.quantity, m.point, m.expected) for m in caught.value.mismatches} >= {("backward", 0.0, 0.375)}
