@@ -48,7 +48,7 @@ import torch
 from sympy.printing.latex import LatexPrinter
 
 __all__ = [
-    "x", "symbols", "sigmoid", "softplus", "Elementwise", "CheckReport", "SymbolicMismatch",
+    "x", "symbols", "sigmoid", "softplus", "Elementwise", "CheckReport", "SymbolicMismatch", "Mismatch",
     "same", "Proof", "to_torch", "kinks_of", "grid", "latex", "math_block",
     "matrix", "MatrixRule", "check_matrix_function",
     "linear_rule", "mse_rule", "cross_entropy_rule", "layer_norm_rule",

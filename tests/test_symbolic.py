@@ -489,3 +489,31 @@ def test_heaviside_and_max_forms_and_their_conventions_at_the_kink():
     with pytest.raises(S.SymbolicMismatch) as caught:
         S.Elementwise(sympy.Max(x, 0)).check(relu)  # sympy's Max' is Heaviside(x), 1/2 at 0
     assert {(m.quantity, m.point, m.expected) for m in caught.value.mismatches} >= {("backward", 0.0, 0.375)}
+
+
+def _katex_errors(formulas):
+    """Render each formula with the site's npm KaTeX (display mode, throwOnError, strict); the errors."""
+    import json
+    import pathlib
+    import shutil
+    import subprocess
+
+    katex = pathlib.Path(__file__).resolve().parent.parent / "node_modules" / "katex"
+    if not shutil.which("node") or not katex.is_dir():
+        pytest.skip("node or node_modules/katex missing (npm ci)")
+    script = (f"const k = require({json.dumps(str(katex))}); const out = [];"
+              "for (const f of JSON.parse(require('fs').readFileSync(0, 'utf8'))) {"
+              " try { k.renderToString(f, {displayMode: true, throwOnError: true, strict: 'error'}); }"
+              " catch (e) { out.push(f + ' :: ' + e.message); } }"
+              "console.log(JSON.stringify(out));")
+    done = subprocess.run(["node", "-e", script], input=json.dumps(formulas), capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
+def test_every_latex_renders_in_katex():
+    formulas = [rule.latex() for rule in FORMULAS.values()]
+    formulas += [FORMULAS["elu"].latex({"alpha": 1.3}), FORMULAS["softplus"].latex(simplify=True)]
+    formulas += [make().latex() for make, _, _ in MATRIX_CASES.values()]
+    assert _katex_errors(formulas) == []
+    assert _katex_errors([r"\notacommand{x}"])  # the checker does catch what KaTeX refuses
