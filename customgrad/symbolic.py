@@ -45,7 +45,7 @@ from typing import Callable, Mapping, Sequence
 import mpmath
 import sympy
 import torch
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.latex import LatexPrinter, greek_letters_set
 
 __all__ = [
     "x", "symbols", "sigmoid", "softplus", "Elementwise", "CheckReport", "SymbolicMismatch", "Mismatch",
@@ -400,6 +400,17 @@ def _mp_eval(f, point, scale=1):
 # LaTeX
 # --------------------------------------------------------------------------------------------
 
+_GREEK = set(greek_letters_set) | {"lambda"}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 class _Printer(LatexPrinter):
     """``sympy.latex`` with cases without ``for``, and nothing KaTeX lacks (no ``\\mathbb{1}``)."""
 
@@ -409,6 +420,16 @@ class _Printer(LatexPrinter):
         last = r"\text{otherwise}" if c == sympy.true else self._print(c)
         rows.append(f"{self._print(v)} & {last}")
         return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def _print_Symbol(self, expr, style="plain"):
+        # a setting named by a word (threshold, negative_slope) prints upright as that word, not as
+        # a product of italic letters with a subscript; x, W_00, alpha, gamma print as usual
+        base = expr.name.split("_")[0]
+        if _is_number(expr.name) or expr.name.startswith("\\"):  # a value put in for a setting, or LaTeX
+            return expr.name
+        if len(base) > 1 and base.lower() not in _GREEK:
+            return r"\text{%s}" % expr.name.replace("_", r"\_")
+        return super()._print_Symbol(expr, style=style)
 
     def _print_Heaviside(self, expr, exp=None):
         tex = r"H\left(%s\right)" % self._print(expr.args[0])
