@@ -563,18 +563,26 @@ class Elementwise:
             >>> rule.bind((2.0, 1.0))
             {'beta': 2.0, 'threshold': 1.0}
         """
+        return self._bind(args, values)[0]
+
+    def _bind(self, args, values):
+        """(values by name, {position in args: param} for the tensors among args)."""
         bound = {str(k): float(v) for k, v in (values or {}).items()}
         free = [p for p in self.params if p.name not in bound]
-        numbers = [a for a in args if _bindable(a)]
+        numbers = [i for i, a in enumerate(args) if _bindable(a)]
         if len(numbers) > len(free):
-            raise ValueError(f"{self.name}: {len(numbers)} numeric arguments {numbers} but only "
-                             f"{len(free)} unbound parameters {[p.name for p in free]}")
-        for p, a in zip(free, numbers):
+            raise ValueError(f"{self.name}: {len(numbers)} numeric arguments {[args[i] for i in numbers]} but "
+                             f"only {len(free)} unbound parameters {[p.name for p in free]}")
+        tensors = {}
+        for p, i in zip(free, numbers):
+            a = args[i]
             bound[p.name] = float(a.item() if isinstance(a, torch.Tensor) else a)
+            if isinstance(a, torch.Tensor):
+                tensors[i] = p
         missing = [p.name for p in self.params if p.name not in bound]
         if missing:
             raise ValueError(f"{self.name}: no value for {missing}; pass them in args or values")
-        return bound
+        return bound, tensors
 
     def _subs(self, expr, values):
         return expr.subs({p: _exact(values[p.name]) for p in self.params})
@@ -606,7 +614,9 @@ class Elementwise:
         - double backward: ``autograd.grad(grad, (x, g), h)`` of that backward (``create_graph=True``,
           :math:`g` requiring grad as in ``gradgradcheck``) against :math:`g h f''(x)` and, for
           :math:`g`, against :math:`h f'(x)`; a derivative autograd finds unused counts as 0, and a
-          backward that cannot be differentiated (``once_differentiable``) is reported as not checked.
+          backward that cannot be differentiated (``once_differentiable``) is reported as not checked;
+        - backward in a setting passed as a one-element tensor (PReLU's weight, LearnedSiLU's
+          slope): its gradient, point by point, against :math:`g\,\partial f/\partial p`.
 
         References are evaluated with 50 digits and rounded once.  At
         a kink, where the reference is a float64 number (0, 1, the slope, ``alpha``), the values
@@ -622,7 +632,7 @@ class Elementwise:
             A :class:`CheckReport`.  Raises :class:`SymbolicMismatch` naming each disagreeing
             point, both values and which quantity.
         """
-        bound = self.bind(args, values)
+        bound, tensor_params = self._bind(args, values)
         args = tuple(a.detach().to(torch.float64) if isinstance(a, torch.Tensor) else a for a in args)
         exprs = [self._subs(e, bound) for e in (self.forward, self.first, self.second)]
         kinks = kinks_of(exprs[0])
@@ -637,6 +647,10 @@ class Elementwise:
                                ("double backward, grad_output", funcs[1], h)):
             scale = sympy.N(scale, DIGITS)
             wanted[name] = [_mp_eval(f, p, scale) for p in plist]
+
+        for i, p in tensor_params.items():  # a setting passed as a tensor gets a gradient: g df/dp
+            f_p = _mp_function(self._subs(_without_delta(sympy.diff(self.forward, p)), bound), x)
+            wanted[f"backward in {p.name}"] = [_mp_eval(f_p, q, sympy.N(g, DIGITS)) for q in plist]
 
         report = CheckReport(self.name, pts, kinks, bound)
         got = {}
@@ -671,6 +685,9 @@ class Elementwise:
                 raise
             report.not_checked["jvp"] = str(err).splitlines()[0]
 
+        for i, p in tensor_params.items():
+            got[f"backward in {p.name}"] = self._setting_gradients(fn, pts, args, i, grad_output)
+
         mismatches = []
         for name in wanted:
             if name not in got:
@@ -694,6 +711,18 @@ class Elementwise:
                 f"(grad_output {grad_output}, grad_grad {grad_grad}):\n  {shown}{more}\nwhere\n  {derivs}",
                 mismatches)
         return report
+
+    @staticmethod
+    def _setting_gradients(fn, pts, args, i, grad_output):
+        """The gradient of ``args[i]`` (a one-element tensor) at each point alone: one call per point."""
+        out = []
+        for q in pts:
+            setting = args[i].clone().requires_grad_()
+            call_args = args[:i] + (setting,) + args[i + 1:]
+            y = fn(q.reshape(1), *call_args)
+            (grad,) = torch.autograd.grad(y, setting, torch.full_like(y, grad_output), allow_unused=True)
+            out.append(0.0 if grad is None else grad.sum().item())
+        return torch.tensor(out, dtype=torch.float64)
 
     # -- printing ----------------------------------------------------------------------------
 

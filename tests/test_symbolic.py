@@ -84,8 +84,9 @@ def _id(case):
 def test_function_agrees_with_sympy(case):
     name, apply, args = case
     report = FORMULAS[name].check(apply, args)
+    settings = ["backward in a"] if any(isinstance(a, torch.Tensor) for a in args) else []
     assert report.checked == ["forward", "backward", "jvp", "double backward",
-                              "double backward, grad_output"], report
+                              "double backward, grad_output", *settings], report
     assert not report.not_checked
 
 
@@ -239,6 +240,29 @@ def test_wrong_forward_is_caught_too():
     with pytest.raises(S.SymbolicMismatch, match="forward at x"):
         FORMULAS["elu"].check(lambda t, al: fn.ELUFunction.apply(t, 1.0), (1.3,))
     assert err is None
+
+
+class PReLUWeightGradEverywhere(torch.autograd.Function):
+    """PReLU whose weight gradient sums g x over every entry, not only where x <= 0."""
+
+    @staticmethod
+    def forward(input, weight):
+        return TF.prelu(input, weight)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, weight = ctx.saved_tensors
+        return grad * torch.where(input > 0, 1.0, weight), (grad * input).sum().reshape(weight.shape)
+
+
+def test_a_wrong_gradient_in_a_tensor_setting_fails():
+    err = _mismatches(FORMULAS["prelu"], PReLUWeightGradEverywhere.apply, (torch.tensor([0.25]),))
+    assert {m.quantity for m in err.mismatches} == {"backward in a"}
+    assert {m.point for m in err.mismatches} >= {1.0, 1e300} and all(m.point > 0 for m in err.mismatches)
 
 
 class NoJvp(torch.autograd.Function):
