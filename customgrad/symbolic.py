@@ -550,11 +550,11 @@ class Elementwise:
     # -- values of the settings --------------------------------------------------------------
 
     def bind(self, args: Sequence = (), values: Mapping[str, float] | None = None) -> dict:
-        """Setting values by name: ``values`` first, then the numbers among ``args`` in order.
+        """Setting values by name: the numbers among ``args`` bind to :attr:`params` in order, ``values`` to the rest.
 
-        Numbers (``int``/``float``, not ``bool``) and one-element float tensors bind to
-        :attr:`params` in order, skipping those named in ``values``; strings and bools are
-        passed to the Function but bind nothing.
+        Numbers (``int``/``float``, not ``bool``) and one-element float tensors are the numbers;
+        strings and bools are passed to the Function but bind nothing.  A setting given both
+        ways must have the same value in both.
 
         Example:
             >>> beta, threshold = symbols("beta threshold")
@@ -568,15 +568,17 @@ class Elementwise:
     def _bind(self, args, values):
         """(values by name, {position in args: param} for the tensors among args)."""
         bound = {str(k): float(v) for k, v in (values or {}).items()}
-        free = [p for p in self.params if p.name not in bound]
         numbers = [i for i, a in enumerate(args) if _bindable(a)]
-        if len(numbers) > len(free):
+        if len(numbers) > len(self.params):
             raise ValueError(f"{self.name}: {len(numbers)} numeric arguments {[args[i] for i in numbers]} but "
-                             f"only {len(free)} unbound parameters {[p.name for p in free]}")
+                             f"only {len(self.params)} parameters {[p.name for p in self.params]}")
         tensors = {}
-        for p, i in zip(free, numbers):
+        for p, i in zip(self.params, numbers):
             a = args[i]
-            bound[p.name] = float(a.item() if isinstance(a, torch.Tensor) else a)
+            value = float(a.item() if isinstance(a, torch.Tensor) else a)
+            if p.name in bound and bound[p.name] != value:
+                raise ValueError(f"{self.name}: {p.name} is {value} in args but {bound[p.name]} in values")
+            bound[p.name] = value
             if isinstance(a, torch.Tensor):
                 tensors[i] = p
         missing = [p.name for p in self.params if p.name not in bound]
@@ -1078,6 +1080,12 @@ def _softmax_rows(Z):
     return sympy.Matrix(rows)
 
 
+def _log_softmax_rows(Z):
+    """``Z - log(sum(exp(Z)))`` row by row: the same function as ``log(softmax)``, cheaper to differentiate."""
+    return sympy.Matrix([[v - sympy.log(sum(sympy.exp(u) for u in Z.row(i))) for v in Z.row(i)]
+                         for i in range(Z.shape[0])])
+
+
 def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[int] | None = None,
                        weighted: bool = False, label_smoothing: float = 0.0) -> MatrixRule:
     r"""Cross-entropy of logits :math:`Z` (mean reduction), as ``CrossEntropyFunction`` computes it.
@@ -1097,7 +1105,7 @@ def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[in
         shapes["weight"] = (classes,)
 
     def forward(input, target=None, weight=None):
-        logp = _softmax_rows(input).applyfunc(sympy.log)
+        logp = _log_softmax_rows(input)
         w = [1] * classes if weight is None else list(weight)
         if indices is not None:
             total = sum(w[c] for c in indices)
@@ -1112,7 +1120,7 @@ def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[in
             return G * (sympy.diag(*(target * _ones(classes))) * S_ - target) / batch
 
         general = {"input": general_input,
-                   "target": lambda input, target, G: -G * _softmax_rows(input).applyfunc(sympy.log) / batch}
+                   "target": lambda input, target, G: -G * _log_softmax_rows(input) / batch}
         tex = {"input": r"\frac{g}{N}\left(\operatorname{diag}(P\mathbf{1})\,S - P\right),\quad "
                         r"S_{nc} = \frac{e^{Z_{nc}}}{\sum_k e^{Z_{nk}}}",
                "target": r"-\frac{g}{N} \log S"}

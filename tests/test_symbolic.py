@@ -294,6 +294,9 @@ def test_arguments_bind_to_settings_in_order():
     rule = FORMULAS["softplus"]
     assert rule.bind((2.0, 1.0)) == {"beta": 2.0, "threshold": 1.0}
     assert rule.bind((2.0,), {"threshold": 5}) == {"beta": 2.0, "threshold": 5.0}
+    assert rule.bind((2.0, 1.0), {"beta": 2.0}) == {"beta": 2.0, "threshold": 1.0}
+    with pytest.raises(ValueError, match="beta is 2.0 in args but 3.0 in values"):
+        rule.bind((2.0, 1.0), {"beta": 3.0})
     assert FORMULAS["elu"].bind((1.3, False)) == {"alpha": 1.3}  # a bool binds nothing
     assert FORMULAS["prelu"].bind((torch.tensor([0.25]),)) == {"a": 0.25}
     with pytest.raises(ValueError, match="no value for"):
