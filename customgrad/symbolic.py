@@ -602,12 +602,13 @@ class Elementwise:
 
     def check(self, fn: Callable, args: Sequence = (), values: Mapping[str, float] | None = None, *,
               points: Sequence[float] = (), rtol: float = 1e-12, atol: float = 1e-13,
-              grad_output: float = 0.75, grad_grad: float = -1.5) -> CheckReport:
+              grad_output: float = 0.5, grad_grad: float = -0.25) -> CheckReport:
         r"""Compare ``fn(x, *args)`` with sympy in float64: forward, backward, ``jvp``, double backward.
 
         The check points are :func:`grid` through the forward's kinks (after substituting the
         setting values) plus ``points``.  At each, with :math:`g` = ``grad_output`` and
-        :math:`h` = ``grad_grad``:
+        :math:`h` = ``grad_grad`` (powers of two by default, so that :math:`g f'` is exactly a
+        float64 number wherever :math:`f'` is one, and a kink can be compared exactly):
 
         - forward: ``fn(x)`` against :math:`f(x)`;
         - backward: ``autograd.grad(y, x, g)`` against :math:`g f'(x)`;
