@@ -45,6 +45,7 @@ from typing import Callable, Mapping, Sequence
 import mpmath
 import sympy
 import torch
+import torch.autograd.forward_ad as fwAD
 from sympy.printing.latex import LatexPrinter, greek_letters_set
 
 __all__ = [
@@ -501,6 +502,51 @@ def _bindable(arg) -> bool:
     return isinstance(arg, torch.Tensor) and arg.numel() == 1 and arg.is_floating_point()
 
 
+def _implemented(fn, pts, args, grad_output, grad_grad, not_checked) -> dict:
+    """What ``fn`` computes at ``pts``: forward, backward, double backward (in x and in g), jvp."""
+    got = {}
+    xin = pts.clone().requires_grad_()
+    y = fn(xin, *args)
+    got["forward"] = y.detach()
+    # grad_output requires grad, as in gradgradcheck: the backward's graph then always exists,
+    # and a backward that cannot be differentiated (once_differentiable) says so.
+    gy = torch.full_like(pts, grad_output).requires_grad_()
+    (grad,) = torch.autograd.grad(y, xin, gy, create_graph=True)
+    got["backward"] = grad.detach()
+    if type(grad.grad_fn).__name__ in ("Error", "DelayedError"):
+        # once_differentiable: autograd.grad would silently answer None (the error node is not
+        # connected to the inputs), so say so rather than compare zeros
+        not_checked["double backward"] = "the backward is once_differentiable"
+    else:
+        try:
+            gg, ggy = torch.autograd.grad(grad, (xin, gy), torch.full_like(pts, grad_grad), allow_unused=True)
+            got["double backward"] = torch.zeros_like(pts) if gg is None else gg.detach()
+            got["double backward, grad_output"] = torch.zeros_like(pts) if ggy is None else ggy.detach()
+        except RuntimeError as err:
+            not_checked["double backward"] = str(err).splitlines()[0]
+    try:
+        with fwAD.dual_level():
+            out = fn(fwAD.make_dual(pts.clone(), torch.full_like(pts, grad_output)), *args)
+            tangent = fwAD.unpack_dual(out).tangent
+        got["jvp"] = torch.zeros_like(pts) if tangent is None else tangent.detach()
+    except NotImplementedError as err:  # "You must implement the jvp function ..."
+        if "jvp" not in str(err):
+            raise
+        not_checked["jvp"] = str(err).splitlines()[0]
+    return got
+
+
+def _setting_gradients(fn, pts, args, i, grad_output):
+    """The gradient of ``args[i]`` (a one-element tensor) at each point alone: one call per point."""
+    out = []
+    for q in pts:
+        setting = args[i].clone().requires_grad_()
+        y = fn(q.reshape(1), *args[:i], setting, *args[i + 1:])
+        (grad,) = torch.autograd.grad(y, setting, torch.full_like(y, grad_output), allow_unused=True)
+        out.append(0.0 if grad is None else grad.sum().item())
+    return torch.tensor(out, dtype=torch.float64)
+
+
 class Elementwise:
     r"""The derivative rule of an elementwise Function, from its forward written once in sympy.
 
@@ -656,40 +702,9 @@ class Elementwise:
             wanted[f"backward in {p.name}"] = [_mp_eval(f_p, q, sympy.N(g, DIGITS)) for q in plist]
 
         report = CheckReport(self.name, pts, kinks, bound)
-        got = {}
-        xin = pts.clone().requires_grad_()
-        y = fn(xin, *args)
-        got["forward"] = y.detach()
-        # grad_output requires grad, as in gradgradcheck: the backward's graph then always exists,
-        # and a backward that cannot be differentiated (once_differentiable) says so.
-        gy = torch.full_like(pts, grad_output).requires_grad_()
-        (grad,) = torch.autograd.grad(y, xin, gy, create_graph=True)
-        got["backward"] = grad.detach()
-        if type(grad.grad_fn).__name__ in ("Error", "DelayedError"):
-            # once_differentiable: autograd.grad would silently answer None (the error node is not
-            # connected to the inputs), so say so rather than compare zeros
-            report.not_checked["double backward"] = "the backward is once_differentiable"
-        else:
-            try:
-                gg, ggy = torch.autograd.grad(grad, (xin, gy), torch.full_like(pts, grad_grad), allow_unused=True)
-                got["double backward"] = torch.zeros_like(pts) if gg is None else gg.detach()
-                got["double backward, grad_output"] = torch.zeros_like(pts) if ggy is None else ggy.detach()
-            except RuntimeError as err:
-                report.not_checked["double backward"] = str(err).splitlines()[0]
-        try:
-            import torch.autograd.forward_ad as fwAD
-
-            with fwAD.dual_level():
-                out = fn(fwAD.make_dual(pts.clone(), torch.full_like(pts, grad_output)), *args)
-                tangent = fwAD.unpack_dual(out).tangent
-            got["jvp"] = torch.zeros_like(pts) if tangent is None else tangent.detach()
-        except NotImplementedError as err:  # "You must implement the jvp function ..."
-            if "jvp" not in str(err):
-                raise
-            report.not_checked["jvp"] = str(err).splitlines()[0]
-
+        got = _implemented(fn, pts, args, grad_output, grad_grad, report.not_checked)
         for i, p in tensor_params.items():
-            got[f"backward in {p.name}"] = self._setting_gradients(fn, pts, args, i, grad_output)
+            got[f"backward in {p.name}"] = _setting_gradients(fn, pts, args, i, grad_output)
 
         mismatches = []
         for name in wanted:
@@ -714,18 +729,6 @@ class Elementwise:
                 f"(grad_output {grad_output}, grad_grad {grad_grad}):\n  {shown}{more}\nwhere\n  {derivs}",
                 mismatches)
         return report
-
-    @staticmethod
-    def _setting_gradients(fn, pts, args, i, grad_output):
-        """The gradient of ``args[i]`` (a one-element tensor) at each point alone: one call per point."""
-        out = []
-        for q in pts:
-            setting = args[i].clone().requires_grad_()
-            call_args = args[:i] + (setting,) + args[i + 1:]
-            y = fn(q.reshape(1), *call_args)
-            (grad,) = torch.autograd.grad(y, setting, torch.full_like(y, grad_output), allow_unused=True)
-            out.append(0.0 if grad is None else grad.sum().item())
-        return torch.tensor(out, dtype=torch.float64)
 
     # -- printing ----------------------------------------------------------------------------
 
