@@ -378,6 +378,19 @@ def test_same_proves_the_rewritten_forms_the_code_uses():
     q = r / u
     assert S.same(FORMULAS["mish"].first, s * (1 / u + q + 4 * x * q**2)).method == "simplify"  # mish_grad
     assert str(S.same(x**2, x * x)) == "sympy simplifies the difference to 0"
+    negative_branch = FORMULAS["elu"].forward.args[1][0]  # elu.py: alpha e^x = y + alpha for x <= 0
+    assert S.same(sympy.diff(negative_branch, x), negative_branch + alpha).method == "simplify"
+
+
+def test_same_proves_the_tanh_gelu_backward_through_the_sigmoid():
+    """gelu.py's _tanh_slope: s + s (1 - s) w with z = 2 beta (x + kappa x^3), s = sigma(z), w = 3 z - 4 beta x."""
+    b = sqrt(2 / sympy.pi)
+    z = 2 * b * (x + sympy.Float(0.044715) * x**3)
+    s = S.sigmoid(z)
+    proof = S.same(FORMULAS["gelu_tanh"].first, s + s * (1 - s) * (3 * z - 4 * b * x))
+    assert proof.method in ("simplify", "numeric"), proof
+    with pytest.raises(S.SymbolicMismatch):  # w = 3 z - 2 beta x would be wrong
+        S.same(FORMULAS["gelu_tanh"].first, s + s * (1 - s) * (3 * z - 2 * b * x))
 
 
 def test_same_falls_back_to_50_digits_and_fails_with_the_point():
