@@ -178,6 +178,12 @@ def to_torch(expr, *syms) -> Callable[..., torch.Tensor]:
     syms = syms or (x,)
     expr = sympy.sympify(expr)
     unary = {**_TORCH_UNARY, **_codegen_functions()}
+    numbers = {}  # constant subexpression -> float, evaluated (30 digits) on first use, kept across calls
+
+    def number(e):
+        if e not in numbers:
+            numbers[e] = float(sympy.N(e, 30))
+        return numbers[e]
 
     def run(*tensors):
         tensors = [torch.as_tensor(t) for t in tensors]
@@ -203,7 +209,7 @@ def to_torch(expr, *syms) -> Callable[..., torch.Tensor]:
             if not e.free_symbols:
                 if isinstance(e, sympy.logic.boolalg.Boolean):
                     return torch.tensor(bool(e))
-                return const(float(sympy.N(e, 30)))
+                return const(number(e))
             if isinstance(e, sympy.Add):
                 out = ev(e.args[0])
                 for a in e.args[1:]:
@@ -225,7 +231,7 @@ def to_torch(expr, *syms) -> Callable[..., torch.Tensor]:
                 if p.is_Integer:
                     return torch.pow(ev(base), int(p))
                 if not base.free_symbols:  # c**u: exp(u log c)
-                    return torch.exp(ev(p) * float(sympy.N(sympy.log(base), 30)))
+                    return torch.exp(ev(p) * number(sympy.log(base)))
                 return torch.pow(ev(base), ev(p))
             if isinstance(e, sympy.Piecewise):
                 out = None

@@ -349,6 +349,13 @@ def test_to_torch_constants_and_piecewise_in_float64():
     want = [math.sqrt(2) * math.pi, math.erf(0.3 / math.sqrt(2)) / 2, 0.0 + 1.0, 0.5 + 1.0, 1.0 + 4 / 3]
     assert got.tolist() == pytest.approx(want, rel=1e-15)
     assert S.to_torch(sympy.Integer(3))(t).tolist() == [3.0] * 5  # a constant still has the input's shape
+    band = S.to_torch(Piecewise((1, (x > 0) & (x < 2)), (sympy.Rational(1, 3), (x < -1) | sympy.Eq(x, 2)), (0, True)))
+    assert band(t).tolist() == [1 / 3, 1.0, 1.0, 1 / 3, 0.0]
+    f32 = S.to_torch(2**x * sympy.sqrt(2))(t.float())  # c**x through exp(x log c); dtype follows the input
+    assert f32.dtype == torch.float32 and f32.tolist() == pytest.approx([2**v * math.sqrt(2) for v in t.tolist()],
+                                                                        rel=1e-6)
+    with pytest.raises(NotImplementedError, match="no torch translation for besselj"):
+        S.to_torch(sympy.besselj(0, x))(t)
 
 
 @pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "mish", "silu", "softplus", "elu", "hardswish"])
