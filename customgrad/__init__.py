@@ -7,6 +7,7 @@
 - :func:`customgrad.checkpoint`: gradient checkpointing written as a custom Function.
 - :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`; results in :mod:`customgrad.report`).
 - :mod:`customgrad.bench`: time any custom Function against its built-in twin.
+- :mod:`customgrad.symbolic`: derive a Function's derivatives with sympy and check its backward against them.
 """
 
 from . import functional, functions, nn, twins
@@ -16,13 +17,17 @@ from .verify import verify
 
 __version__ = "0.1.0"
 
-__all__ = ["checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench"]
+__all__ = [
+    "checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench",
+    "symbolic",
+]
 
 
 def __getattr__(name):
-    # Imported on first use, so that `python -m customgrad.bench` does not find it already imported.
-    if name == "bench":
+    # Imported on first use: `python -m customgrad.bench` must not find bench already imported, and
+    # symbolic imports sympy (about 0.5 s after torch), which `import customgrad` should not pay.
+    if name in ("bench", "symbolic"):
         import importlib
 
-        return importlib.import_module(".bench", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

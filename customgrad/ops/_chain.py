@@ -46,7 +46,6 @@ def chain(grad: torch.Tensor, derivative: torch.Tensor) -> torch.Tensor:
 _FLOAT_BELOW: dict[tuple[float, torch.dtype], float] = {}
 
 
-@torch.compiler.assume_constant_result  # torch.compile calls it once and keeps the number
 def float_below(value: float, dtype: torch.dtype) -> float:
     """The largest ``dtype`` number strictly below ``value`` (after rounding ``value`` to ``dtype``).
 
