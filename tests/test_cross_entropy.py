@@ -264,3 +264,27 @@ def test_classifier_learns_with_the_module(train):
     losses = train(model, lambda m: loss_fn(m(x), labels), steps=80, lr=0.5)
     assert losses[-1] < 0.3 * losses[0]
     assert (model(x).argmax(1) == labels).float().mean() > 0.9
+
+
+def test_integer_tensor_ignore_index_like_torch():
+    x = torch.randn(3, 4)
+    target = torch.tensor([0, 1, 2])
+    for ignore in (torch.tensor(1), torch.tensor(2, dtype=torch.int32)):
+        assert_close(F.cross_entropy(x, target, ignore_index=ignore), TF.cross_entropy(x, target, ignore_index=ignore))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("target, weight", [
+    ([0, -100, 2], [0.0, 1.0, 0.0, 1.0]),  # the counted targets all weigh zero
+    ([0, 1, 2], [0.0, 0.0, 0.0, 0.0]),  # every class weighs zero
+    ([-100, -100, -100], None),  # every target ignored
+])
+def test_zero_mean_denominator_like_torch(target, weight, smoothing):
+    """'mean' over a zero total weight: nan loss; gradient nan at counted targets, 0 at ignored ones."""
+    x = torch.randn(3, 4, requires_grad=True)
+    target = torch.tensor(target)
+    weight = None if weight is None else torch.tensor(weight)
+    ours = F.cross_entropy(x, target, weight=weight, label_smoothing=smoothing)
+    theirs = TF.cross_entropy(x, target, weight=weight, label_smoothing=smoothing)
+    assert_close(ours, theirs, equal_nan=True)
+    assert_close(torch.autograd.grad(ours, x)[0], torch.autograd.grad(theirs, x)[0], equal_nan=True)

@@ -91,3 +91,14 @@ def test_inplace_module_returns_the_same_tensor():
     y = nn.ELU(inplace=True)(x)
     assert y is x and y.data_ptr() == x.data_ptr()
     assert_close(x, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("alpha", [1.3, 0.5, 2.0, 1e5])
+def test_low_precision_gradient_like_torch(alpha, dtype):
+    """float16/bfloat16 with alpha != 1: exactly 1 above zero, torch's rounding below, no overflow error."""
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 3.0, float("-inf"), float("inf")], dtype=dtype, requires_grad=True)
+    (ours,) = torch.autograd.grad(F.elu(x, alpha).sum(), x)
+    (theirs,) = torch.autograd.grad(TF.elu(x, alpha).sum(), x)
+    assert torch.equal(ours[x > 0], torch.ones_like(ours[x > 0]))
+    assert_close(ours, theirs, rtol=0, atol=0)

@@ -97,3 +97,16 @@ def test_inplace_module_returns_the_same_tensor():
     y = nn.LeakyReLU(inplace=True)(x)
     assert y is x and y.data_ptr() == x.data_ptr()
     assert_close(x, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64])
+@pytest.mark.parametrize("slope", [float("inf"), float("-inf"), float("nan"), 1e10, -3.0, 1.5])
+def test_any_slope_like_torch(slope, dtype):
+    """Slopes outside [0, 1], infinite, nan or beyond the dtype's range: positive inputs keep slope 1."""
+    x = torch.tensor([-1.0, 0.0, 2.0], dtype=dtype, requires_grad=True)
+    ours, theirs = F.leaky_relu(x, slope), TF.leaky_relu(x, slope)
+    assert_close(ours, theirs, equal_nan=True)
+    (g_ours,) = torch.autograd.grad(ours.sum(), x)
+    (g_theirs,) = torch.autograd.grad(theirs.sum(), x)
+    assert_close(g_ours, g_theirs, equal_nan=True)
+    assert g_ours[2] == 1

@@ -89,3 +89,28 @@ def test_gradient_is_exactly_torchs_at_zero_tiny_inf_and_nan(dtype):
         grads.append(grad)
     assert_close(grads[0], grads[1], rtol=0, atol=0, equal_nan=True)
     assert grads[0][0].item() == 0 and grads[0][-1].item() == g[-1].item()  # relu'(0) = 0; nan passes
+
+
+def test_bool_input_raises_like_torch():
+    x = torch.tensor([True, False])
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        TF.relu(x)
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        F.relu(x)
+
+
+@pytest.mark.parametrize("transform", ["grad", "vmap_grad", "jvp"])
+def test_nan_input_gradient_under_torch_func_like_torch(transform):
+    """A nan input passes its gradient through (nan != 0), under torch.func as in eager."""
+    x = torch.tensor([float("nan"), -1.0, 0.0, 2.0], dtype=torch.float64)
+
+    def run(relu):
+        if transform == "grad":
+            return torch.func.grad(lambda t: relu(t).sum())(x)
+        if transform == "vmap_grad":
+            return torch.func.vmap(torch.func.grad(lambda t: relu(t)))(x)
+        return torch.func.jvp(relu, (x,), (torch.ones_like(x),))[1]
+
+    ours, theirs = run(F.relu), run(TF.relu)
+    assert_close(ours, theirs, equal_nan=True)
+    assert ours[0] == 1  # the incoming gradient, passed through at nan

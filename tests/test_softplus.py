@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -85,3 +87,26 @@ def test_integer_and_bool_input_refused_like_torch(dtype):
 @pytest.mark.parametrize("args", [(), (2.0, 10.0)], ids=str)
 def test_module_repr_state_dict_and_output_like_torch(args, assert_module_and_gradients_like_torch):
     assert_module_and_gradients_like_torch(nn.Softplus(*args), torch.nn.Softplus(*args))
+
+
+def test_tensor_settings_are_read_as_numbers_without_a_warning():
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    settings = dict(beta=torch.tensor(2.0), threshold=torch.tensor(3.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.softplus(x, **settings)
+        (g_ours,) = torch.autograd.grad(ours.sum(), x)
+    theirs = TF.softplus(x, **settings)
+    (g_theirs,) = torch.autograd.grad(theirs.sum(), x)
+    assert_close(ours, theirs)
+    assert_close(g_ours, g_theirs)
+
+
+@pytest.mark.parametrize("beta", [0.5, 2.0, 3.0])
+def test_beta_at_moderate_inputs_under_the_default_threshold(beta):
+    """The common case: beta != 1, |beta x| well below the default threshold of 20."""
+    x = (torch.linspace(-4, 4, 17, dtype=torch.float64)).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: F.softplus(t, beta=beta), (x,))
+    (ours,) = torch.autograd.grad(F.softplus(x, beta=beta).sum(), x)
+    (theirs,) = torch.autograd.grad(TF.softplus(x, beta=beta).sum(), x)
+    assert_close(ours, theirs, rtol=1e-14, atol=0)

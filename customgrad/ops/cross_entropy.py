@@ -272,12 +272,17 @@ class CrossEntropyFunction(torch.autograd.Function):
         x, w, r, q, hits, total = _terms(input, target, weight, ctx.ignore_index, ctx.smoothing, ctx.probs)
         s = grad_output.reshape(x.shape[:1] + x.shape[2:]).unsqueeze(1) if ctx.reduction == "none" else grad_output
         if ctx.reduction == "mean":
-            # A zero denominator (every target ignored) comes with q = 0: the loss is 0/0 = nan,
-            # its gradient 0, as torch's.  Dividing by 1 there avoids 0 * inf.
-            s = s / torch.where(total == 0, 1, total) if isinstance(total, torch.Tensor) else s / max(total, 1)
+            # A zero denominator makes the loss 0/0 = nan.  As in torch, the gradient is then nan
+            # at the targets that count (their class weights are all zero) and 0 at ignored ones.
+            if isinstance(total, torch.Tensor):
+                s = torch.where(total == 0, torch.nan, s / total)
+            else:
+                s = s / max(total, 1)
         grad_input = grad_target = grad_weight = None
         if needs_input:
             grad_input = s * (torch.softmax(x, 1) * q.sum(1, keepdim=True) - q)
+            if hits is not None and ctx.reduction == "mean":
+                grad_input = torch.where(hits.sum(1, keepdim=True) > 0, grad_input, 0)  # ignored: 0
             grad_input = grad_input.reshape(input.shape).to(input.dtype)
         if needs_target or needs_weight:
             logp = torch.log_softmax(x, 1)
@@ -365,6 +370,10 @@ def cross_entropy(
         check_tensor("weight", weight, "cross_entropy")
     if size_average is not None or reduce is not None:
         reduction = legacy_reduction(size_average, reduce)
+    if isinstance(ignore_index, torch.Tensor) and ignore_index.dim() == 0 and not (
+        ignore_index.is_floating_point() or ignore_index.is_complex() or ignore_index.dtype == torch.bool
+    ):
+        ignore_index = int(ignore_index)  # torch reads an integer 0-d tensor as an int
     input, target, weight = autocast_inputs("cross_entropy", input, target, weight)
     with autocast_off(input):
         return _compile.apply(CrossEntropyFunction, input, target, weight, ignore_index, reduction, label_smoothing)

@@ -27,14 +27,23 @@ def _slope_from_output(output: torch.Tensor, alpha: float) -> torch.Tensor:
     """
     if alpha == 1:  # the default: min(y, 0) + 1 is y + 1 for y <= 0 and 1 above, one pass fewer
         return output.clamp(max=0).add_(1)
+    # -(y + alpha) where y <= 0 and -inf where y > 0, then -inf -> -1: the 1 is written, never
+    # computed as alpha - (alpha - 1), which rounds away from 1 in low precision.
     b = torch.neg(output)
-    TF.threshold(b, -smallest_subnormal(output.dtype), alpha - 1, inplace=True)  # y > 0; nan stays
-    return b.neg_().add_(alpha)  # alpha - b: y + alpha, or alpha - (alpha - 1) = 1
+    TF.threshold(b, -smallest_subnormal(output.dtype), float("-inf"), inplace=True)  # y > 0; nan stays
+    b.neg_().add_(alpha).neg_()
+    TF.threshold(b, float("-inf"), -1.0, inplace=True)
+    return b.neg_()
 
 
 def _slope_from_input(input: torch.Tensor, alpha: float) -> torch.Tensor:
-    """The derivative for ``alpha < 0`` (out of place only): ``alpha * exp(x)`` where ``x <= 0``, else 1."""
-    return torch.where(input > 0, 1.0, input.clamp(max=0).exp() * alpha)  # nan -> nan
+    """The derivative from the input: ``alpha * exp(x)`` where ``x <= 0``, else 1, in float32 at least.
+
+    Used for ``alpha < 0`` (out of place only) and for float16 and bfloat16, where
+    :math:`y + \alpha` from a rounded output loses digits that torch's float32 arithmetic keeps.
+    """
+    x = input if input.dtype in (torch.float32, torch.float64) else input.float()
+    return torch.where(x > 0, 1.0, x.clamp(max=0).exp() * alpha)  # nan -> nan, as torch's vectorised kernel
 
 
 def _slope(ctx) -> torch.Tensor:
@@ -42,7 +51,7 @@ def _slope(ctx) -> torch.Tensor:
     if ctx.broken:
         raise RuntimeError(_INPLACE_NEGATIVE_ALPHA)
     (kept,) = ctx.saved_tensors
-    return _slope_from_output(kept, ctx.alpha) if ctx.alpha >= 0 else _slope_from_input(kept, ctx.alpha)
+    return _slope_from_output(kept, ctx.alpha) if ctx.from_output else _slope_from_input(kept, ctx.alpha)
 
 
 @compiled_variant
@@ -111,7 +120,10 @@ class ELUFunction(torch.autograd.Function):
         ctx.alpha = alpha
         ctx.inplace = inplace
         ctx.broken = inplace and alpha < 0
-        kept = output if inplace or alpha >= 0 else input
+        # The output gives the derivative without a copy of the input, except for alpha < 0 (not
+        # one-to-one) and in float16/bfloat16 (too few digits); in place only the output is left.
+        ctx.from_output = inplace or (alpha >= 0 and output.dtype in (torch.float32, torch.float64))
+        kept = output if ctx.from_output else input
         ctx.save_for_backward(kept)
         ctx.save_for_forward(kept)
 
@@ -119,11 +131,14 @@ class ELUFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        return chain(grad_output, _slope(ctx)), None, None
+        slope = _slope(ctx)
+        if slope.dtype != grad_output.dtype:  # float16/bfloat16: one rounding, as torch's
+            return (grad_output.float() * slope).to(grad_output.dtype), None, None
+        return chain(grad_output, slope), None, None
 
     @staticmethod
     def jvp(ctx, input_tangent, _alpha_tangent, _inplace_tangent):
-        d = _slope(ctx)
+        d = _slope(ctx).to(input_tangent.dtype)
         # An in-place Function must update the input's tangent in place as well.
         return input_tangent.mul_(d) if ctx.inplace else chain(input_tangent, d)
 

@@ -23,11 +23,13 @@ _INPLACE_NEGATIVE_SLOPE = (
 def _slope(t: torch.Tensor, negative_slope: float) -> torch.Tensor:
     """The derivative, 1 where ``t > 0`` and ``negative_slope`` elsewhere (nan included), as a new tensor."""
     d = torch.sign(t)  # -1, 0 or 1; sign(nan) is 0, so nan takes the negative slope as in torch
-    if 0 <= negative_slope <= 1:
-        if functorch_transforms_active():  # vmap has no batching rule for clamp_
-            return d.clamp(min=negative_slope)
-        return d.clamp_(min=negative_slope)  # {-1, 0} -> slope, 1 stays 1: exact, two passes
-    return d.clamp_(min=0).mul_(1 - negative_slope).add_(negative_slope)
+    # threshold keeps the 1s and replaces everything <= 0 by the slope: exact for any slope,
+    # inf and nan included (a slope beyond the dtype's range is its infinity, as torch rounds it).
+    limit = torch.finfo(d.dtype).max if d.is_floating_point() else float("inf")
+    slope = negative_slope if abs(negative_slope) <= limit or negative_slope != negative_slope else (
+        float("inf") if negative_slope > 0 else float("-inf"))
+    inplace = not functorch_transforms_active()  # vmap has no batching rule for threshold_
+    return TF.threshold(d, 0.0, slope, inplace=inplace)
 
 
 @compiled_variant

@@ -142,6 +142,8 @@ def relu(input: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         True
     """
     check_tensor("input", input, "relu")
+    if input.dtype == torch.bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         check_inplace_allowed(input, "relu")
     return _inplace.apply(ReLUFunction, input, inplace=inplace)

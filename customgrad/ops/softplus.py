@@ -127,6 +127,8 @@ def softplus(input: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) ->
     """
     check_tensor("input", input, "softplus")
     check_float_input(input, "softplus")
+    # torch reads a tensor beta or threshold as a number; so do we (float_below needs a number).
+    beta, threshold = (float(v) if isinstance(v, torch.Tensor) else v for v in (beta, threshold))
     (input,) = autocast_inputs("softplus", input)
     with autocast_off(input):
         return _compile.apply(SoftplusFunction, input, beta, threshold)
