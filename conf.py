@@ -18,12 +18,12 @@ DOCS = ROOT / "docs"
 EXT = DOCS / "_ext"
 
 # ----------------------------------------------------------------------------- paths
-# This checkout's library comes first, for autodoc here and for every Jupyter kernel (kernels
-# inherit PYTHONPATH and run with cwd = the page's folder, where an editable install of another
-# checkout would otherwise win).  docs/_ext holds the extensions and the figure helper pages import.
+# This checkout's library first, for autodoc and for every Jupyter kernel (kernels inherit
+# PYTHONPATH; an editable install of another checkout would otherwise win).  Kernels get nothing
+# else: what a page imports comes from customgrad, as in a downloaded copy.  Extensions: docs/_ext.
 sys.path[:0] = [str(ROOT), str(EXT)]
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(ROOT), str(EXT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
 # Figures are rendered off-screen in kernels and gallery scripts alike.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -92,7 +92,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../gallery",  # relative to docs/
     "gallery_dirs": "auto_gallery",  # generated inside docs/, never committed
     "filename_pattern": r"/plot_",  # every plot_*.py is executed
-    "ignore_pattern": r"^(?!plot_)",  # other .py files are helper modules the scripts import
+    "ignore_pattern": r"^(?!plot_)",  # any other .py file would not be a gallery example
     "within_subsection_order": "FileNameSortKey",  # numbered file names give the order
     "reset_modules": ("matplotlib", "site_exec.record_gallery_run"),  # and stamp each run
     "min_reported_time": 10**9,  # never print "Total running time": it changes every build (and every .po)
