@@ -37,7 +37,7 @@ language = "en"  # the default; the Makefile passes -D language=zh_CN for the Ch
 
 extensions = [
     "sphinx.ext.autodoc",  # API reference from the docstrings
-    "sphinx.ext.autosummary",  # the summary table on top of each API page
+    "sphinx.ext.autosummary",  # one API page per module, following its __all__, with a summary table
     "sphinx.ext.napoleon",  # docstrings use Google-style "Args:" / "Example:" sections
     "myst_nb",  # MyST text notebooks (.md), executed at build time
     "sphinx_gallery.gen_gallery",  # gallery/*.py scripts, executed at build time
@@ -46,7 +46,7 @@ extensions = [
     # Local extensions (docs/_ext/), one job each:
     "site_exec",  # execution cache keyed by the library, gallery invalidation, the execution stamp
     "site_katex",  # KaTeX from npm, served from _static; a malformed formula fails the build
-    "site_api",  # {automodule-all}: the API reference follows each module's __all__
+    "site_autodoc",  # Function classes without a constructor signature, public base classes
     "site_links",  # torch.* references become plain links to PyTorch's docs (no intersphinx: offline)
     "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
     "site_downloads",  # each notebook page downloadable as .ipynb and .py
@@ -58,6 +58,7 @@ root_doc = "index"
 exclude_patterns = [
     "_ext",  # Python, not pages
     "_static",
+    "api-modules.rst",  # not a page: the modules autosummary writes docs/api/ pages for
     "locale",  # translation catalogues
     "auto_gallery/**.ipynb",  # sphinx-gallery's notebook copies would be executed a second time
     "**.ipynb_checkpoints",
@@ -107,12 +108,22 @@ sphinx_gallery_conf = {
     "default_thumb_file": None,
 }
 
-# ----------------------------------------------------------------------------- autodoc
+# ----------------------------------------------------------------------------- API reference
+# docs/api-modules.rst names the modules; autosummary writes docs/api/<name>.rst for each from
+# _templates/autosummary/module-all.rst (one entry per name in __all__, in that order).
+autosummary_generate = ["api-modules.rst"]  # only this file: other pages' tables make no pages
+autosummary_ignore_module_all = False  # a module's page lists its __all__, imported names included
+autosummary_filename_map = {  # docs/api/functions.rst, not docs/api/customgrad.functions.rst: URLs stay
+    "customgrad.functions": "functions",
+    "customgrad.functional": "functional",
+    "customgrad.nn": "nn",
+    "customgrad.autograd_graph": "autograd_graph",
+    "customgrad.ctx_timeline": "ctx_timeline",
+    "customgrad.plotting": "plotting",
+}
 autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"  # types next to each argument, signatures stay short
-autodoc_default_options = {"members": False}  # site_api lists exactly the names in __all__
-autosummary_generate = False  # one page per module, no stub files
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_custom_sections = ["Shape"]  # torch's docstring section, rendered like "Example"
