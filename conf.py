@@ -49,7 +49,7 @@ extensions = [
     "site_autodoc",  # Function classes without a constructor signature, public base classes
     "site_links",  # torch.* references become plain links to PyTorch's docs (no intersphinx: offline)
     "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
-    "site_downloads",  # each notebook page downloadable as .ipynb and .py
+    "site_downloads",  # each notebook page downloadable as .ipynb and .py (jupytext)
     "site_theme",  # no empty left sidebar; theme options' text translated
 ]
 
