@@ -1,4 +1,4 @@
-"""Execution that follows the library, run once for every language, and a stamp on each page.
+"""One job: executed outputs that follow the library, computed once for all languages, stamped.
 
 - The jupyter-cache folder is keyed by a hash of everything executed code imports from this
   checkout (``customgrad/**/*.py``, figure helpers included: pages and gallery scripts import
