@@ -64,6 +64,6 @@ bench: $(READY)
 
 # Everything generated: builds, execution caches, generated gallery and API pages, compiled catalogues.
 clean:
-	rm -rf _build jupyter_execute docs/jupyter_execute docs/auto_gallery docs/api/generated .pytest_cache
+	rm -rf _build jupyter_execute docs/jupyter_execute docs/auto_gallery docs/api .pytest_cache
 	find docs/locale -name '*.mo' -delete 2>/dev/null || true
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -not -path './node_modules/*' -exec rm -rf {} +

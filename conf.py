@@ -1,10 +1,9 @@
-"""Sphinx configuration for the customgrad site, shared by every language.
+"""Sphinx configuration of the customgrad site, every language (``make html`` builds them all).
 
-Build one language with ``sphinx-build -c . docs _build/html/<lang> -D language=<lang>``;
-``make html`` builds them all (see the Makefile).  Sources live in ``docs/``, gallery scripts
-in ``gallery/``, local extensions in ``docs/_ext/``.  Every value that differs from Sphinx's
-default says why in one line.  Paths in ``exclude_patterns``, ``locale_dirs`` and the gallery
-settings are relative to ``docs/``; the rest are absolute.
+One language: ``sphinx-build -c . docs _build/html/<lang> -D language=<lang>``.  Pages in docs/,
+gallery scripts in gallery/, local extensions in docs/_ext/ (one job each, said at the top).
+Every value that is not Sphinx's default says why.  Paths in exclude_patterns, locale_dirs and
+the gallery settings are relative to docs/; the others are absolute.
 """
 
 from __future__ import annotations
@@ -17,18 +16,18 @@ ROOT = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 EXT = DOCS / "_ext"
 
-# ----------------------------------------------------------------------------- paths
-# This checkout's library comes first, for autodoc here and for every Jupyter kernel (kernels
-# inherit PYTHONPATH and run with cwd = the page's folder, where an editable install of another
-# checkout would otherwise win).  docs/_ext holds the extensions and the figure helper pages import.
+# --- paths
+# This checkout's library first, for autodoc and for every Jupyter kernel (kernels inherit
+# PYTHONPATH; an editable install of another checkout would otherwise win).  Kernels get nothing
+# else: what a page imports comes from customgrad, as in a downloaded copy.  Extensions: docs/_ext.
 sys.path[:0] = [str(ROOT), str(EXT)]
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(ROOT), str(EXT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
 # Figures are rendered off-screen in kernels and gallery scripts alike.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# ----------------------------------------------------------------------------- project
+# --- project
 project = "customgrad"
 author = "the customgrad authors"
 copyright = "the customgrad authors"  # no year: a rebuild must not change every page
@@ -37,7 +36,7 @@ language = "en"  # the default; the Makefile passes -D language=zh_CN for the Ch
 
 extensions = [
     "sphinx.ext.autodoc",  # API reference from the docstrings
-    "sphinx.ext.autosummary",  # the summary table on top of each API page
+    "sphinx.ext.autosummary",  # one API page per module, following its __all__, with a summary table
     "sphinx.ext.napoleon",  # docstrings use Google-style "Args:" / "Example:" sections
     "myst_nb",  # MyST text notebooks (.md), executed at build time
     "sphinx_gallery.gen_gallery",  # gallery/*.py scripts, executed at build time
@@ -46,18 +45,18 @@ extensions = [
     # Local extensions (docs/_ext/), one job each:
     "site_exec",  # execution cache keyed by the library, gallery invalidation, the execution stamp
     "site_katex",  # KaTeX from npm, served from _static; a malformed formula fails the build
-    "site_api",  # {automodule-all}: the API reference follows each module's __all__
+    "site_autodoc",  # Function classes without a constructor signature, public base classes
     "site_links",  # torch.* references become plain links to PyTorch's docs (no intersphinx: offline)
     "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
-    "site_downloads",  # each notebook page downloadable as .ipynb and .py
+    "site_downloads",  # each notebook page downloadable as .ipynb and .py (jupytext)
     "site_theme",  # no empty left sidebar; theme options' text translated
 ]
 
-# ----------------------------------------------------------------------------- sources
-root_doc = "index"
+# --- sources
 exclude_patterns = [
     "_ext",  # Python, not pages
-    "_static",
+    "_static",  # stylesheets, not pages
+    "api-modules.rst",  # not a page: the modules autosummary writes docs/api/ pages for
     "locale",  # translation catalogues
     "auto_gallery/**.ipynb",  # sphinx-gallery's notebook copies would be executed a second time
     "**.ipynb_checkpoints",
@@ -68,7 +67,7 @@ suppress_warnings = [
     "mystnb.unknown_mime_type",  # e.g. application/vnd.jupyter.widget-view+json beside a text twin
 ]
 
-# ----------------------------------------------------------------------------- MyST + myst-nb
+# --- MyST + myst-nb
 myst_enable_extensions = [
     "dollarmath",  # $...$ and $$...$$ in prose
     "amsmath",  # \begin{align} ... blocks
@@ -87,36 +86,40 @@ nb_mime_priority_overrides = [
     ("html", "application/vnd.jupyter.widget-view+json", None),  # no widget JS on the site
 ]
 
-# ----------------------------------------------------------------------------- sphinx-gallery
+# --- sphinx-gallery
 sphinx_gallery_conf = {
     "examples_dirs": "../gallery",  # relative to docs/
     "gallery_dirs": "auto_gallery",  # generated inside docs/, never committed
     "filename_pattern": r"/plot_",  # every plot_*.py is executed
-    "ignore_pattern": r"^(?!plot_)",  # other .py files are helper modules the scripts import
+    "ignore_pattern": r"^(?!plot_)",  # any other .py file would not be a gallery example
     "within_subsection_order": "FileNameSortKey",  # numbered file names give the order
     "reset_modules": ("matplotlib", "site_exec.record_gallery_run"),  # and stamp each run
     "min_reported_time": 10**9,  # never print "Total running time": it changes every build (and every .po)
     "write_computation_times": False,  # the timing page changes every build
     "show_signature": False,  # no "Generated by" line to translate
-    "show_memory": False,
-    "download_all_examples": True,
     "remove_config_comments": True,  # "# sphinx_gallery_..." comments are build settings, not content
-    "abort_on_example_error": False,  # run every script, then fail the build listing all failures
-    "matplotlib_animations": False,
-    "image_srcset": [],
-    "default_thumb_file": None,
+    "abort_on_example_error": False,  # (the default, stated) run every script, then fail listing all failures
 }
 
-# ----------------------------------------------------------------------------- autodoc
+# --- API reference: autosummary + autodoc + napoleon
+# docs/api-modules.rst names the modules; autosummary writes docs/api/<name>.rst for each from
+# _templates/autosummary/module-all.rst (one entry per name in __all__, in that order).
+autosummary_generate = ["api-modules.rst"]  # only this file: other pages' tables make no pages
+autosummary_ignore_module_all = False  # a module's page lists its __all__, imported names included
+autosummary_filename_map = {  # docs/api/functions.rst, not docs/api/customgrad.functions.rst: URLs stay
+    "customgrad.functions": "functions",
+    "customgrad.functional": "functional",
+    "customgrad.nn": "nn",
+    "customgrad.autograd_graph": "autograd_graph",
+    "customgrad.ctx_timeline": "ctx_timeline",
+    "customgrad.plotting": "plotting",
+}
 autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
-autodoc_member_order = "bysource"
+autodoc_member_order = "bysource"  # as the source orders them, not alphabetically
 autodoc_typehints = "description"  # types next to each argument, signatures stay short
-autodoc_default_options = {"members": False}  # site_api lists exactly the names in __all__
-autosummary_generate = False  # one page per module, no stub files
-napoleon_google_docstring = True
-napoleon_numpy_docstring = False
+napoleon_numpy_docstring = False  # Google style only: no NumPy-section guesses in free text
 napoleon_custom_sections = ["Shape"]  # torch's docstring section, rendered like "Example"
-napoleon_preprocess_types = True
+napoleon_preprocess_types = True  # "Tensor" in "input (Tensor)" becomes a link (with the aliases below)
 # "input (Tensor)" links to PyTorch's Tensor; the same for the other torch types docstrings name.
 napoleon_type_aliases = {
     "Tensor": "torch.Tensor",
@@ -125,30 +128,29 @@ napoleon_type_aliases = {
     "dtype": "torch.dtype",
     "device": "torch.device",
 }
-napoleon_use_rtype = False
+napoleon_use_rtype = False  # the return type inside "Returns", not a separate "Return type" field
 add_module_names = False  # "relu(input)" rather than "customgrad.functional.relu(input)" in headings
 
-# ----------------------------------------------------------------------------- math (offline)
+# --- math (offline)
 katex_prerender = True  # HTML rendered by node at build time; pages need no script to show math
 # katex_js_path / katex_css_path and throwOnError are set by site_katex (npm's pinned KaTeX).
 
-# ----------------------------------------------------------------------------- HTML
+# --- HTML
 html_theme = "pydata_sphinx_theme"  # what PyTorch's docs use; translates its own interface
-html_title = "customgrad"
-html_static_path = [str(DOCS / "_static")]
-html_css_files = ["customgrad.css"]
+html_title = "customgrad"  # the default adds "0.1.0 documentation" to every tab
+html_static_path = [str(DOCS / "_static")]  # absolute, like templates_path
+html_css_files = ["customgrad.css"]  # the site's few style fixes (downloads box, figures, matrix)
 html_last_updated_fmt = None  # the execution stamp says when a page was computed
 html_show_sourcelink = False  # the downloads box offers the page as a notebook and a script
-html_copy_source = False
+html_copy_source = False  # no _sources/ copies: nothing links to them
 html_theme_options = {
     "navbar_end": ["lang-switcher", "theme-switcher"],  # language switcher on every page
-    "secondary_sidebar_items": ["page-toc", "page-downloads"],
+    "secondary_sidebar_items": ["page-toc", "page-downloads"],  # no edit/source links: the downloads
     "article_footer_items": ["exec-stamp"],  # torch version, device, date executed
-    "footer_start": ["copyright"],
-    "footer_end": ["sphinx-version"],
-    "show_prev_next": True,
-    "navigation_with_keys": False,  # the default warns when left unset
-    "show_toc_level": 2,
+    "footer_start": ["copyright"],  # with sphinx-version at the other end, instead of...
+    "footer_end": ["sphinx-version"],  # ... the theme's own version credit there
+    "navigation_with_keys": False,  # the default, stated: left unset, the theme warns
+    "show_toc_level": 2,  # the page's table of contents opens one level deeper
     "header_links_before_dropdown": 4,  # the core track; the rest under "More"
 }
 # The left sidebar holds only the section navigation, and _templates/section-nav.html renders
@@ -156,14 +158,13 @@ html_theme_options = {
 html_sidebars = {"index": [], "**": ["section-nav"]}
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "  # copy doctest and shell examples without prompts
-copybutton_prompt_is_regexp = True
-copybutton_exclude = ".linenos, .gp, .go"
+copybutton_prompt_is_regexp = True  # the prompt text above is a regular expression
+copybutton_exclude = ".linenos, .gp, .go"  # no line numbers, prompts or outputs in the copy
 
-# ----------------------------------------------------------------------------- languages
+# --- languages
 locale_dirs = ["locale/"]  # docs/locale/<lang>/LC_MESSAGES/*.po, made by `make translations`
 gettext_compact = False  # one catalogue per page: translators and the gate work page by page
 gettext_location = False  # no file:line comments: they churn with every edit of the source
-gettext_uuid = False
 # Pages whose text is generated from code stay in English in every language (site_i18n drops
 # their catalogues): the API reference comes from the docstrings.
 site_untranslated = ["api/*"]

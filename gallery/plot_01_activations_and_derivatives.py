@@ -17,9 +17,9 @@ Below each figure, the largest difference over the whole grid is printed.
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-from _helpers import plot_family, print_differences
 
 import customgrad.functional as CF
+from customgrad.plotting import plot_family, print_differences
 
 x = torch.linspace(-4, 4, 801, dtype=torch.float64)
 slope = torch.tensor([0.25], dtype=torch.float64)  # PReLU's learnable weight, at torch's default init

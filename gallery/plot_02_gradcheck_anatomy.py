@@ -20,9 +20,9 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
-from _helpers import analytical_jacobian, numerical_jacobian
 
 import customgrad.functional as CF
+from customgrad.plotting import analytical_jacobian, numerical_jacobian
 
 torch.manual_seed(0)
 x64 = torch.randn(2, 4, dtype=torch.float64)

@@ -1,8 +1,8 @@
-"""Execution that follows the library, run once for every language, and a stamp on each page.
+"""One job: executed outputs that follow the library, computed once for all languages, stamped.
 
 - The jupyter-cache folder is keyed by a hash of everything executed code imports from this
-  checkout (``customgrad/**/*.py``, helper modules in ``docs/`` and ``gallery/``) and of the
-  torch version, device and Python version.  A change to any of them gives a new cache folder, so
+  checkout (``customgrad/**/*.py``, figure helpers included: pages and gallery scripts import
+  nothing else from it) and of the torch version, device and Python version.  A change to any of them gives a new cache folder, so
   every page runs again (myst-nb compares its config, so Sphinx re-reads every page); older
   folders are pruned.  Both languages read the same folder: each notebook runs once per build.
 - sphinx-gallery skips a script whose MD5 it has seen; when the key changes, those MD5 records
@@ -33,12 +33,10 @@ logger = logging.getLogger(__name__)
 GALLERY_STAMPS = ".exec-stamps.json"
 GALLERY_KEY = ".library-key"
 
-# What executed code imports from the checkout, relative to the repository root: the library,
-# helper modules beside the pages and the gallery scripts, the figure helper.
-DEFAULT_INPUTS = ["customgrad/**/*.py", "gallery/*.py", "docs/**/*.py"]
-# Not imported by executed code: gallery scripts (sphinx-gallery tracks each one itself), their
-# generated copies, and the Sphinx extensions.
-DEFAULT_IGNORED = ["gallery/plot_*.py", "docs/auto_gallery/**/*", "docs/_ext/site_*.py"]
+# What executed code imports from the checkout, relative to the repository root: the library only
+# (a downloaded page or script needs nothing else; tests/test_site_downloads.py checks it).
+DEFAULT_INPUTS = ["customgrad/**/*.py"]
+DEFAULT_IGNORED: list[str] = []
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Languages: one source tree, one output folder per language (``_build/html/<lang>/``).
+"""One job: the site in several languages, one output folder each (``_build/html/<lang>/``).
 
 - The site's languages are English plus every ``docs/locale/<lang>/LC_MESSAGES`` folder, the
   same rule the Makefile uses, so adding a language is ``make translations ADD_LANGUAGE=<lang>``.

@@ -1,4 +1,4 @@
-"""Offline math: KaTeX from the pinned npm package, prerendered at build time, strict.
+"""One job: offline math, KaTeX from the pinned npm package, prerendered at build time, strict.
 
 sphinxcontrib-katex renders every formula with node at build time (``katex_prerender``); this
 extension makes it use ``node_modules/katex`` (``make html`` runs ``npm ci``: version pinned in

@@ -1,25 +1,26 @@
-"""Resolve ``torch.*`` cross-references to plain links into PyTorch's documentation.
+"""One job: ``torch.*`` cross-references become plain links into PyTorch's documentation.
 
-intersphinx would need the network at build time; PyTorch's pages follow a fixed pattern, so a
-reference such as :class:`torch.nn.ReLU` becomes a link to ``generated/torch.nn.ReLU.html``.
-Only references that Sphinx could not resolve inside this site reach this handler.
+Why not intersphinx: it needs PyTorch's ``objects.inv``, fetched at build time (the build runs
+offline) or shipped here; torch does not install one, and one built from the installed torch
+would only re-encode the URL pattern below.  PyTorch's pages follow a fixed pattern, so
+:class:`torch.nn.ReLU` links to ``generated/torch.nn.ReLU.html``.  Only references that Sphinx
+could not resolve inside this site reach this handler.
 
-A reference to a real customgrad object that the API reference does not list (a module's helper,
-such as ``mish_grad`` named in ``MishFunction``'s docstring) is shown as code without a link.
-A name that does not exist still fails the build: that is a typo or a stale docstring.
+A reference to a real customgrad object that the API reference does not list (a helper such as
+``mish_grad`` named in ``MishFunction``'s docstring) is shown as code without a link.  A name
+that does not exist still fails the build: a typo or a stale docstring.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
+from pydoc import locate
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
 BASE = "https://docs.pytorch.org/docs/stable/"
-
-MODULE_PAGES = {
+PAGES = {  # modules and names that have no page of their own under generated/
     "torch": "torch.html",
     "torch.nn": "nn.html",
     "torch.nn.functional": "nn.functional.html",
@@ -28,15 +29,12 @@ MODULE_PAGES = {
     "torch.func": "func.html",
     "torch.utils.checkpoint": "checkpoint.html",
     "torch.testing": "testing.html",
-}
-ANCHORED = {
     "torch.Tensor": "tensors.html#torch.Tensor",
     "torch.dtype": "tensor_attributes.html#torch.dtype",
     "torch.device": "tensor_attributes.html#torch.device",
     "torch.Size": "size.html#torch.Size",
 }
-# Where torch defines a name versus where its documentation lists it.
-PUBLIC_NAMES = [
+PUBLIC_NAMES = [  # where torch defines a name -> where its documentation lists it
     (re.compile(r"^torch\.autograd\.function\.(Function|once_differentiable)$"), r"torch.autograd.\1"),
     (re.compile(r"^torch\.nn\.modules(\.\w+)*\.(\w+)$"), r"torch.nn.\2"),
     (re.compile(r"^torch\.nn\.(parameter\.)?Parameter$"), r"torch.nn.parameter.Parameter"),
@@ -48,39 +46,20 @@ def pytorch_url(target: str) -> str | None:
         return None
     for pattern, public in PUBLIC_NAMES:
         target = pattern.sub(public, target)
-    if target in MODULE_PAGES:
-        return BASE + MODULE_PAGES[target]
-    if target in ANCHORED:
-        return BASE + ANCHORED[target]
-    return BASE + f"generated/{target}.html"
+    return BASE + PAGES.get(target, f"generated/{target}.html")
 
 
-def _lookup(name: str):
-    parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr, None)
-        return obj
-    return None
-
-
-def exists_in_library(target: str, module: str | None, cls: str | None = None) -> bool:
-    """Whether ``target`` names a customgrad object: absolutely, from ``module``, or from the
-    module that defines the documented class ``cls`` (its docstring's own module)."""
+def in_library(node) -> bool:
+    """Whether the reference names a customgrad object: absolutely, from the current module, or
+    from the module that defines the documented class (the docstring's own module)."""
+    target, module, cls = node.get("reftarget", ""), node.get("py:module"), node.get("py:class")
     candidates = [target]
     if module:
         candidates.append(f"{module}.{target}")
-        owner = _lookup(f"{module}.{cls}") if cls else None
+        owner = locate(f"{module}.{cls}") if cls else None
         if getattr(owner, "__module__", None):
             candidates.append(f"{owner.__module__}.{target}")
-    for name in candidates:
-        if name.startswith("customgrad") and _lookup(name) is not None:
-            return True
-    return False
+    return any(name.startswith("customgrad") and locate(name) is not None for name in candidates)
 
 
 def on_missing_reference(app: Sphinx, env, node, contnode):
@@ -88,9 +67,7 @@ def on_missing_reference(app: Sphinx, env, node, contnode):
         return None
     url = pytorch_url(node.get("reftarget", ""))
     if url is None:
-        if exists_in_library(node.get("reftarget", ""), node.get("py:module"), node.get("py:class")):
-            return contnode  # real but undocumented: code, no link, no warning
-        return None
+        return contnode if in_library(node) else None  # real but undocumented: code, no warning
     ref = nodes.reference("", "", internal=False, refuri=url, reftitle=node["reftarget"])
     ref += contnode
     return ref

@@ -1,4 +1,4 @@
-"""Small fixes to pydata-sphinx-theme for this site.
+"""One job: pydata-sphinx-theme fitted to this site (no empty sidebar, option text translated).
 
 - ``site_section_nav()`` in templates: the section navigation of the left sidebar, or "" where
   the page has none (top-level pages, search, index), so ``_templates/section-nav.html`` renders

@@ -1,0 +1,182 @@
+"""Plots of a function and its autograd derivative, Jacobians by backward passes, Chinese labels.
+
+The tutorials and gallery scripts of the site use these, and so can a downloaded copy of them:
+everything here needs only torch and matplotlib (imported when a figure is drawn).
+
+Derivatives here always come from autograd, so for a customgrad function they are computed by
+that Function's own ``backward``; nothing is differentiated by hand.
+
+>>> import torch
+>>> from customgrad.plotting import analytical_jacobian, numerical_jacobian
+>>> x = torch.tensor([1.0, -2.0], dtype=torch.float64)
+>>> analytical_jacobian(torch.relu, x)
+tensor([[1., 0.],
+        [0., 0.]], dtype=torch.float64)
+>>> torch.allclose(numerical_jacobian(torch.relu, x, 1e-6), analytical_jacobian(torch.relu, x))
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+
+__all__ = [
+    "value_and_derivative",
+    "plot_family",
+    "print_differences",
+    "analytical_jacobian",
+    "numerical_jacobian",
+    "use_cjk_font",
+    "png",
+]
+
+CJK_FAMILY = "Noto Sans SC"
+
+
+def value_and_derivative(fn, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``fn(x)`` and its elementwise derivative, by one backward pass through ``fn``.
+
+    Example:
+        >>> import torch
+        >>> y, dy = value_and_derivative(torch.relu, torch.tensor([-1.0, 2.0]))
+        >>> y, dy
+        (tensor([0., 2.]), tensor([0., 1.]))
+    """
+    x = x.detach().clone().requires_grad_()
+    y = fn(x)
+    (dy,) = torch.autograd.grad(y.sum(), x)
+    return y.detach(), dy.detach()
+
+
+def plot_family(title: str, members: dict, x: torch.Tensor):
+    """Draw each member's function and derivative, ours solid and torch's dashed on top.
+
+    Args:
+        title: the figure's title.
+        members: maps a label to ``(ours, theirs)``, two callables of one tensor.
+        x: the grid, a 1-D tensor.
+
+    Returns:
+        The figure (made with pyplot, so sphinx-gallery collects it) and, per label, the largest
+        difference in value and in derivative.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    diffs = {}
+    xs = x.numpy()
+    for i, (label, (ours, theirs)) in enumerate(members.items()):
+        color = f"C{i}"
+        y, dy = value_and_derivative(ours, x)
+        y_ref, dy_ref = value_and_derivative(theirs, x)
+        ax_f.plot(xs, y.numpy(), color=color, lw=2.2, label=label)
+        ax_d.plot(xs, dy.numpy(), color=color, lw=2.2, label=label)
+        ax_f.plot(xs, y_ref.numpy(), color="black", lw=0.9, ls="--")
+        ax_d.plot(xs, dy_ref.numpy(), color="black", lw=0.9, ls="--")
+        diffs[label] = ((y - y_ref).abs().max().item(), (dy - dy_ref).abs().max().item())
+    ax_f.plot([], [], color="black", lw=0.9, ls="--", label="torch (dashed)")
+    for ax, name in ((ax_f, "f(x)"), (ax_d, "f'(x), by autograd")):
+        ax.axhline(0, color="0.6", lw=0.6)
+        ax.axvline(0, color="0.6", lw=0.6)
+        ax.set_xlabel("x")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    ax_f.legend(fontsize=8, loc="upper left")
+    fig.suptitle(title)
+    return fig, diffs
+
+
+def print_differences(diffs: dict) -> None:
+    """One line per member: the largest ``|ours - torch|`` in value and in derivative.
+
+    Example:
+        >>> print_differences({"relu": (0.0, 0.0)})
+        function                 max |f diff|  max |df diff|
+        relu                                0              0
+    """
+    print(f"{'function':22} {'max |f diff|':>14} {'max |df diff|':>14}")
+    for label, (d_f, d_df) in diffs.items():
+        print(f"{label:22} {d_f:14.3g} {d_df:14.3g}")
+
+
+def analytical_jacobian(fn, x: torch.Tensor) -> torch.Tensor:
+    """The Jacobian of ``fn`` at ``x`` from backward passes (one per output element).
+
+    Row ``i`` is the gradient of output element ``i``: exactly what the Function's backward returns
+    for a ``grad_output`` that is one at ``i`` and zero elsewhere.
+    """
+    x = x.detach().clone().requires_grad_()
+    y = fn(x).reshape(-1)
+    rows = [torch.autograd.grad(y[i], x, retain_graph=True)[0].reshape(-1) for i in range(y.numel())]
+    return torch.stack(rows).detach()
+
+
+def numerical_jacobian(fn, x: torch.Tensor, eps: float) -> torch.Tensor:
+    """The Jacobian by central differences, column by column, as ``gradcheck`` computes it."""
+    x = x.detach()
+    flat = x.reshape(-1)
+    columns = []
+    with torch.no_grad():
+        for j in range(flat.numel()):
+            step = torch.zeros_like(flat)
+            step[j] = eps
+            plus = fn((flat + step).reshape(x.shape)).reshape(-1)
+            minus = fn((flat - step).reshape(x.shape)).reshape(-1)
+            columns.append((plus - minus) / (2 * eps))
+    return torch.stack(columns, dim=1)
+
+
+def _cjk_font_path() -> Path | None:
+    """Noto Sans SC from the pip package ``pylopdf-fonts-zh-cn`` (SIL OFL), or None without it."""
+    try:
+        from pylopdf_fonts_zh_cn import sans_path
+    except ImportError:
+        return None
+    return Path(sans_path())
+
+
+def use_cjk_font() -> str | None:
+    """Let matplotlib draw Chinese labels; returns the CJK family name, or None without the font.
+
+    The font is Noto Sans SC from the pip package ``pylopdf-fonts-zh-cn`` (the site's
+    requirements pin it).  It is put behind DejaVu Sans, so Latin text keeps matplotlib's usual
+    look and each Chinese character falls back to Noto Sans SC.  Without the package, figures are
+    still drawn (Chinese characters as boxes) and matplotlib's missing-glyph warnings are silenced.
+    Safe to call twice.
+
+    Example:
+        >>> use_cjk_font() in ("Noto Sans SC", None)
+        True
+    """
+    from matplotlib import font_manager, rcParams
+
+    path = _cjk_font_path()
+    if path is None:
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        return None
+    if not any(Path(f.fname) == path for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(path))
+    # A list of families is a per-glyph fallback chain (the generic "sans-serif" is not).
+    rcParams["font.family"] = ["DejaVu Sans", CJK_FAMILY]
+    return CJK_FAMILY
+
+
+def png(fig, dpi: int = 144):
+    """The figure as an ``IPython.display.Image`` (PNG), whatever matplotlib's backend.
+
+    For notebooks: the image can be displayed or glued into a page.  A figure made with pyplot
+    is closed, so it is not shown a second time at the end of the cell.
+    """
+    from io import BytesIO
+
+    from IPython.display import Image
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return Image(data=buffer.getvalue(), format="png")

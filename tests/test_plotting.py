@@ -1,0 +1,64 @@
+"""customgrad.plotting: derivatives by autograd, Jacobians, the figure helpers, the CJK font."""
+
+from __future__ import annotations
+
+import builtins
+
+import matplotlib
+import pytest
+import torch
+
+import customgrad.functional as CF
+from customgrad import plotting
+
+matplotlib.use("Agg")
+
+
+def test_jacobians_agree():
+    x = torch.randn(2, 3, dtype=torch.float64)
+    fn = lambda t: CF.tanh(t) * 2  # noqa: E731
+    a = plotting.analytical_jacobian(fn, x)
+    n = plotting.numerical_jacobian(fn, x, 1e-6)
+    assert a.shape == (6, 6)
+    torch.testing.assert_close(a, n, rtol=1e-6, atol=1e-8)
+
+
+def test_plot_family_reports_differences(capsys):
+    import matplotlib.pyplot as plt
+
+    x = torch.linspace(-2, 2, 41, dtype=torch.float64)
+    fig, diffs = plotting.plot_family("relu", {"relu": (CF.relu, torch.relu)}, x)
+    assert diffs == {"relu": (0.0, 0.0)}
+    assert fig in map(plt.figure, plt.get_fignums())  # pyplot owns it: sphinx-gallery collects it
+    plt.close(fig)
+    plotting.print_differences(diffs)
+    assert "relu" in capsys.readouterr().out
+
+
+def test_png_closes_the_figure():
+    pytest.importorskip("IPython")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    image = plotting.png(fig)
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert fig.number not in plt.get_fignums()
+
+
+def test_cjk_font_when_installed():
+    pytest.importorskip("pylopdf_fonts_zh_cn")
+    assert plotting.use_cjk_font() == "Noto Sans SC"
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", "Noto Sans SC"]
+
+
+def test_cjk_font_missing_degrades(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_font(name, *args, **kwargs):
+        if name == "pylopdf_fonts_zh_cn":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_font)
+    with matplotlib.rc_context():
+        assert plotting.use_cjk_font() is None
