@@ -8,9 +8,12 @@
 - :func:`customgrad.verify`: check any custom Function end to end (:mod:`customgrad.verify`; results in :mod:`customgrad.report`).
 - :mod:`customgrad.bench`: time any custom Function against its built-in twin.
 - :mod:`customgrad.symbolic`: derive a Function's derivatives with sympy and check its backward against them.
+- :mod:`customgrad.autograd_graph`: walk and draw the backward graph autograd records.
+- :mod:`customgrad.ctx_timeline`: record and draw when each part of a custom Function runs.
+- :mod:`customgrad.plotting`: the tutorials' and gallery's figure helpers.
 """
 
-from . import functional, functions, nn, twins
+from . import autograd_graph, ctx_timeline, functional, functions, nn, plotting, twins
 from .checkpoint import checkpoint
 from .report import VerifyMatrix, VerifyReport
 from .verify import verify
@@ -19,7 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench",
-    "symbolic",
+    "symbolic", "autograd_graph", "ctx_timeline", "plotting",
 ]
 
 

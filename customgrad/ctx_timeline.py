@@ -38,7 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from torch.autograd.function import _is_setup_context_defined
+
+from ._torch_private import has_setup_context
 
 __all__ = ["Event", "Timeline", "record", "draw_timeline"]
 
@@ -113,7 +114,7 @@ def record(function: type[torch.autograd.Function], *inputs, backward: bool = Tr
         events.append(Event(phase[0], lane, what, details))
 
     originals = {name: function.__dict__.get(name) for name in ("forward", "setup_context", "backward", "jvp")}
-    separate = _is_setup_context_defined(function.setup_context)
+    separate = has_setup_context(function)
     forward, setup_context, backward_fn, jvp_fn = (function.forward, function.setup_context, function.backward, function.jvp)
 
     def traced_forward(*args, **kwargs):

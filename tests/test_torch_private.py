@@ -1,4 +1,4 @@
-"""The private torch calls in customgrad/ops/_torch_private.py behave as the library assumes.
+"""The private torch calls in customgrad/_torch_private.py behave as the library assumes.
 
 If a torch upgrade renames or changes one of them, these tests fail here, by name, rather than
 a Function silently taking the wrong path.
@@ -7,7 +7,7 @@ a Function silently taking the wrong path.
 import torch
 from torch.autograd.gradcheck import gradcheck
 
-from customgrad.ops import _torch_private as private
+from customgrad import _torch_private as private
 
 
 def test_functorch_transforms_active_is_true_exactly_inside_a_transform():
@@ -52,3 +52,19 @@ def test_is_functorch_wrapped_sees_tensors_inside_vmap():
     torch.func.vmap(lambda x: seen.append(private.is_functorch_wrapped(x)) or x)(torch.ones(2, 3))
     assert seen == [True]
     assert private.is_functorch_wrapped(torch.ones(2)) is False
+
+
+def test_has_setup_context_tells_the_two_styles_apart():
+    class WithCtx(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    from customgrad.functions import ReLUFunction
+
+    assert private.has_setup_context(ReLUFunction) is True
+    assert private.has_setup_context(WithCtx) is False

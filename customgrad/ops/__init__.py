@@ -13,7 +13,10 @@ The mechanics several operations share each live in one private module, explaine
 - ``_reduction.py``: the losses' ``reduction`` argument;
 - ``_docs.py``: each Function's formulas, written once on the Function;
 - ``_registry.py``: the twin registry (:mod:`customgrad.twins` is its public face);
-- ``_torch_private.py``: the only private torch calls, each with its reason.
+- ``_compile.py``: each Function's jvp-less variant, which ``torch.compile`` traces without a break;
+- ``_autocast.py``: mixed precision, the way torch's autocast treats each twin.
+
+The private torch calls they need are in ``customgrad/_torch_private.py``, each with its reason.
 """
 
 from . import (  # noqa: F401  (importing an operation registers it, in this reading order)

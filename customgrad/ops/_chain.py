@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from ._torch_private import functorch_transforms_active, is_legacy_batched
+from .._torch_private import functorch_transforms_active, is_legacy_batched
 
 
 def may_overwrite() -> bool:

@@ -26,8 +26,8 @@ import threading
 
 import torch
 
+from .._torch_private import functorch_transforms_active
 from . import _compile
-from ._torch_private import functorch_transforms_active
 
 _slot = threading.local()
 

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from .._torch_private import is_functorch_wrapped
 from . import _compile
 from ._autocast import autocast_inputs, autocast_off
 from ._checks import check_tensor
@@ -13,7 +14,6 @@ from ._compile import compiled_variant
 from ._docs import documented
 from ._reduction import check_reduction, legacy_reduction, module_reduction
 from ._registry import Twin, randn, register
-from ._torch_private import is_functorch_wrapped
 
 _DTYPE_NAMES = {
     torch.int64: "Long", torch.int32: "Int", torch.int16: "Short", torch.int8: "Char", torch.uint8: "Byte",

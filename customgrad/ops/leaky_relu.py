@@ -6,13 +6,13 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from .._torch_private import functorch_transforms_active
 from . import _inplace
 from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary_with
-from ._torch_private import functorch_transforms_active
 
 _INPLACE_NEGATIVE_SLOPE = (
     "leaky_relu(inplace=True) with a negative slope cannot be differentiated: the overwritten "

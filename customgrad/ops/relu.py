@@ -12,13 +12,13 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from .._torch_private import functorch_transforms_active
 from . import _inplace
 from ._chain import chain
 from ._checks import check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
 from ._registry import Twin, register, unary
-from ._torch_private import functorch_transforms_active
 
 # Compared against this 0-dim tensor rather than the number 0, which torch wraps in a new small
 # tensor on every call.  Measured at 1e6 elements: with those small allocations between the large

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as TF
 from torch import nn
 
+from .._torch_private import functorch_transforms_active
 from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor, refuse_complex_grad
 from ._compile import compiled_variant
@@ -22,7 +23,6 @@ from ._inplace import (
     run_keeping_original,
 )
 from ._registry import Twin, register, unary
-from ._torch_private import functorch_transforms_active
 
 
 def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):

@@ -1,6 +1,6 @@
 """The private torch calls customgrad relies on, each with the reason it is needed.
 
-Everything else in the library uses public torch APIs.  These three have no public
+Everything else in the library uses public torch APIs.  These have no public
 equivalent in torch 2.13; they are wrapped here so that a change in torch breaks one module,
 and ``tests/test_torch_private.py`` checks each one's behaviour on every run, so such a change
 fails loudly instead of silently taking a slow or wrong path.
@@ -40,3 +40,14 @@ def is_functorch_wrapped(tensor: torch.Tensor) -> bool:
     check) is refused under ``vmap``; such checks are skipped for wrapped tensors.
     """
     return torch._C._functorch.is_functorch_wrapped_tensor(tensor)
+
+
+def has_setup_context(function: type) -> bool:
+    """True when a ``torch.autograd.Function`` defines its own ``setup_context``.
+
+    Why: :mod:`customgrad.ctx_timeline` draws ``setup_context`` as its own step only for a
+    Function that has one; torch answers this with the private ``_is_setup_context_defined``.
+    """
+    from torch.autograd.function import _is_setup_context_defined
+
+    return _is_setup_context_defined(function.setup_context)
