@@ -164,12 +164,6 @@ class _Call:
         # A closure tensor returned with no torch call touching it has not been seen yet.
         finder.note(self.out_leaves)
         self.outside = finder.found
-        if _closure_depending_on_closure(self.outside):
-            raise RuntimeError(
-                "checkpoint: the function reaches, through a closure, a tensor computed from another tensor it also "
-                "reaches through a closure; the gradient of the second would count the path through the first twice. "
-                "Pass the computed tensor as an argument of the function instead."
-            )
         return output
 
     @contextlib.contextmanager
@@ -186,7 +180,7 @@ class _Call:
 
 
 class CheckpointFunction(torch.autograd.Function):
-    r"""The node of one checkpointed call: outputs kept, activations not; recomputed in backward.
+    r"""The node of one checkpointed call: its inputs are kept, its activations recomputed in backward.
 
     ``apply(call, *tensors, *params, *outside)``: ``call`` is the per-call record built by
     :func:`checkpoint`, which has already run the function under ``no_grad``; ``tensors`` are the
@@ -203,7 +197,8 @@ class CheckpointFunction(torch.autograd.Function):
     .. math:: \frac{\partial L}{\partial \theta} = \Big(\frac{\partial f(x;\theta)}{\partial \theta}\Big)^{\!\top}
               \frac{\partial L}{\partial y}, \qquad y = f(x; \theta) \text{ recomputed}
 
-    Saved for backward: the tensor arguments only (through ``save_for_backward``).
+    Saved for backward: the tensors among the arguments and keyword arguments only (through
+    ``save_for_backward``).
     The module parameters and closure tensors are held by ``function`` itself; the ctx keeps a
     reference to them and their version counters, and backward refuses to run if one was
     modified in place since the forward (the recomputation would silently differ).
@@ -281,11 +276,11 @@ class CheckpointFunction(torch.autograd.Function):
 
 def _check_same(call, leaves, spec):
     """Raise if the recomputation returned other outputs than the forward (structure, shapes, dtypes, devices)."""
-    now = [_metadata(t) if isinstance(t, torch.Tensor) else None for t in leaves]
-    if spec != call.out_spec or now != call.out_metadata:
+    recomputed = [_metadata(t) if isinstance(t, torch.Tensor) else None for t in leaves]
+    if spec != call.out_spec or recomputed != call.out_metadata:
         raise RuntimeError(
             "checkpoint: the recomputation in backward returned different outputs from the forward "
-            f"(forward: {call.out_spec}, {call.out_metadata}; recomputed: {spec}, {now}); the function must "
+            f"(forward: {call.out_spec}, {call.out_metadata}; recomputed: {spec}, {recomputed}); the function must "
             "be deterministic in structure, shapes, dtypes and devices. Pass determinism_check='none' to skip this check."
         )
 
@@ -362,6 +357,12 @@ def checkpoint(
     call.tensors = None  # the node's inputs hold them from here on
     if not torch.is_grad_enabled() or not any(t.requires_grad for t in inputs):
         return output
+    if _closure_depending_on_closure(call.outside):
+        raise RuntimeError(
+            "checkpoint: the function reaches, through a closure, a tensor computed from another tensor it also "
+            "reaches through a closure; the gradient of the second would count the path through the first twice. "
+            "Pass the computed tensor as an argument of the function instead."
+        )
     # Route each distinct output tensor through the node once, except inputs returned unchanged.
     passed = {id(t) for t in inputs}
     routed = {}
