@@ -235,7 +235,7 @@ def test_closure_tensor_gets_its_gradient_when_no_argument_requires_grad():
     x = torch.randn(4, 3)
     expected = torch.autograd.grad(f(x).sum(), w)
     y = customgrad.checkpoint(f, x)
-    assert y.requires_grad == torch_checkpoint(f, x, use_reentrant=False).requires_grad == True  # noqa: E712
+    assert y.requires_grad == torch_checkpoint(f, x, use_reentrant=False).requires_grad == True
     assert_close(torch.autograd.grad(y.sum(), w), expected)
 
 
@@ -313,8 +313,8 @@ def test_default_keyword_values_and_early_stop_are_accepted():
     from torch.utils.checkpoint import noop_context_fn
 
     x = torch.randn(3, requires_grad=True)
-    for kwargs in (dict(context_fn=noop_context_fn, debug=False), dict(determinism_check="none"),
-                   dict(early_stop=False), dict(preserve_rng_state=False)):
+    for kwargs in ({"context_fn": noop_context_fn, "debug": False}, {"determinism_check": "none"},
+                   {"early_stop": False}, {"preserve_rng_state": False}):
         y = customgrad.checkpoint(torch.sin, x, use_reentrant=False, **kwargs)
         assert_close(torch.autograd.grad(y.sum(), x)[0], x.cos())
 
@@ -372,7 +372,11 @@ def test_single_list_or_tuple_output_and_an_output_returned_twice(make):
     out = customgrad.checkpoint(lambda x: make([x.sin(), 2]), x)
     assert type(out) is make and out[1] == 2
     assert_close(torch.autograd.grad(out[0].sum(), x)[0], x.cos())
-    first, second = customgrad.checkpoint(lambda x: (lambda y: (y, y))(x.sin()), x)
+    def twice(x):
+        y = x.sin()
+        return y, y
+
+    first, second = customgrad.checkpoint(twice, x)
     assert first is second
     assert_close(torch.autograd.grad(first.sum(), x)[0], x.cos())
 
@@ -459,3 +463,40 @@ def test_a_view_output_modified_in_place_is_refused_unlike_torch():
     y = customgrad.checkpoint(lambda x: x[:2], x * 1)
     with pytest.raises(RuntimeError, match="is a view and is being modified inplace"):
         y.mul_(2)
+
+
+def test_closure_over_the_output_of_another_graph_as_torch():
+    """A decoder layer (with dropout) called through a closure over the encoder's output (a tensor with a history)."""
+    encoder = torch.nn.Linear(4, 4)
+    decoder = torch.nn.TransformerDecoderLayer(4, 2, 8, dropout=0.1, batch_first=True)
+    src, tgt = torch.randn(2, 5, 4), torch.randn(2, 3, 4, requires_grad=True)
+    params = [tgt, *encoder.parameters(), *decoder.parameters()]
+
+    def grads(ckpt):
+        torch.manual_seed(1)
+        memory = encoder(src)
+
+        def f(t):
+            return decoder(t, memory=memory)
+
+        y = ckpt(f, tgt, use_reentrant=False) if ckpt else f(tgt)
+        return torch.autograd.grad(y.square().sum(), params)
+
+    expected = grads(None)
+    for ckpt in (torch_checkpoint, customgrad.checkpoint):
+        assert_close(grads(ckpt), expected)
+
+
+def test_checkpointed_module_with_a_keyword_tensor_argument():
+    class Gated(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(4, 4)
+
+        def forward(self, x, *, gate):
+            return self.linear(x) * gate
+
+    m, x, gate = Gated(), torch.randn(3, 4, requires_grad=True), torch.randn(4, requires_grad=True)
+    tensors = [x, gate, *m.parameters()]
+    expected = torch.autograd.grad(m(x, gate=gate).sum(), tensors)
+    assert_close(torch.autograd.grad(customgrad.checkpoint(m, x, gate=gate).sum(), tensors), expected)
