@@ -328,6 +328,9 @@ def checkpoint(
 
     Raises:
         ValueError: for an unsupported ``context_fn`` or ``debug``, or an unknown ``determinism_check``.
+        RuntimeError: when a tensor reached through a closure was computed from another one (see
+            the module docstring); in backward, when a parameter or closure tensor was modified in
+            place since the forward, or the determinism check fails.
 
     Example:
         >>> block = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Tanh(), torch.nn.Linear(4, 4))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -500,3 +502,13 @@ def test_checkpointed_module_with_a_keyword_tensor_argument():
     tensors = [x, gate, *m.parameters()]
     expected = torch.autograd.grad(m(x, gate=gate).sum(), tensors)
     assert_close(torch.autograd.grad(customgrad.checkpoint(m, x, gate=gate).sum(), tensors), expected)
+
+
+def test_the_node_does_not_keep_the_outputs_alive():
+    """Only the inputs stay in memory: an output the loss does not need is freed with its last reference."""
+    x = torch.randn(3, requires_grad=True)
+    out = customgrad.checkpoint(lambda x: {"y": x.sin() * 2, "n": 1}, x)
+    loss, alive = out["y"].sum(), weakref.ref(out["y"])
+    del out
+    assert alive() is None
+    assert_close(torch.autograd.grad(loss, x)[0], 2 * x.cos())
