@@ -12,6 +12,11 @@
   in a fresh document after the page's notebook is gone, where myst-nb finds no glue data; such
   a role is turned into a reference to the page's own glue data, which myst-nb resolves when
   writing (from ``jupyter_execute/<page>.glue.json``).  ``{glue:md}`` cannot be used in prose.
+- Chinese search works in the browser: Sphinx 9.0's Chinese search language (jieba splits the
+  text, English's stemmer stems the Latin words) names its JavaScript stemmer after the language,
+  ``window.Stemmer = ChineseStemmer``, a class that does not exist, so every zh_CN page threw a
+  ReferenceError and the search page found nothing (sphinx-doc/sphinx#14229, fixed upstream by
+  #14416 after 9.0).  ``ChineseSearch`` ships the stemmer it uses under its own name.
 """
 
 from __future__ import annotations
@@ -170,8 +175,35 @@ def glue_in_translations() -> None:
         cls.run = run
 
 
+def _chinese_search():
+    from sphinx.search import _MINIFIED_JS_PATH
+    from sphinx.search.zh import SearchChinese
+
+    class ChineseSearch(SearchChinese):
+        """Sphinx's Chinese search, with the JavaScript stemmer that its Python side mirrors.
+
+        ``IndexBuilder.get_js_stemmer_code`` writes ``window.Stemmer = <language_name>Stemmer``
+        after the stemmer's script; for Chinese that is ``ChineseStemmer``, undefined, since the
+        script is English's (``EnglishStemmer``).  The same scripts are given here as plain code,
+        ending with the class they define.
+        """
+
+        js_stemmer_rawcode = ""  # no rawcode: Sphinx then takes js_stemmer_code as it is
+        js_stemmer_code = "\n".join(
+            (
+                (_MINIFIED_JS_PATH / "base-stemmer.js").read_text(encoding="utf-8"),
+                (_MINIFIED_JS_PATH / SearchChinese.js_stemmer_rawcode).read_text(encoding="utf-8"),
+                "window.Stemmer = EnglishStemmer;",
+            )
+        )
+
+    assert SearchChinese.js_stemmer_rawcode == "english-stemmer.js", "Sphinx changed its Chinese search"
+    return ChineseSearch
+
+
 def setup(app: Sphinx):
     glue_in_translations()
+    app.add_search_language(_chinese_search())
     app.add_config_value("site_untranslated", [], "env", list)
     app.add_config_value("site_language_names", {}, "html", dict)
     app.connect("config-inited", on_config_inited)
