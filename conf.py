@@ -137,6 +137,10 @@ html_theme = "pydata_sphinx_theme"  # what PyTorch's docs use; translates its ow
 html_title = "customgrad"
 html_static_path = [str(DOCS / "_static")]
 html_css_files = ["customgrad.css"]
+html_favicon = str(DOCS / "_static" / "favicon.svg")  # else browsers ask for a missing /favicon.ico (a 404)
+# The theme's colour mode before the reader picks one: follow the system.  Unset, the theme's
+# script logs "Got invalid theme mode" on a reader's first visit.
+html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None  # the execution stamp says when a page was computed
 html_show_sourcelink = False  # the downloads box offers the page as a notebook and a script
 html_copy_source = False

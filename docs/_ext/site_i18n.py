@@ -79,6 +79,7 @@ REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{project}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="en/_static/favicon.svg">
 <script>
 // Send the reader to the site in the first of their browser's languages that we have.
 (function () {{
