@@ -51,6 +51,7 @@ extensions = [
     "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
     "site_downloads",  # each notebook page downloadable as .ipynb and .py
     "site_theme",  # no empty left sidebar; theme options' text translated
+    "site_html",  # valid HTML where myst-nb and sphinx-gallery write invalid markup
 ]
 
 # ----------------------------------------------------------------------------- sources
