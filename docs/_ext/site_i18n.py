@@ -7,7 +7,8 @@
 - Every page gets ``site_languages`` for ``_templates/lang-switcher.html``: a link to the same
   page in each language, relative, so it works from ``file://`` as well as from a server.
 - ``_build/html/index.html`` sends a reader to the language of their browser (else English).
-- The gettext builder drops the catalogues of pages listed in ``site_untranslated``.
+- The gettext builder drops the catalogues of pages listed in ``site_untranslated``; in other
+  languages their content is marked ``lang="en"``.
 - ``{glue}`` and ``{glue:text}`` work inside translated sentences.  Sphinx parses a translation
   in a fresh document after the page's notebook is gone, where myst-nb finds no glue data; such
   a role is turned into a reference to the page's own glue data, which myst-nb resolves when
@@ -71,6 +72,11 @@ def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) 
         }
         for code in site_languages(Path(app.srcdir))
     ]
+    # A page left in English (site_untranslated) says so, for screen readers and translators'
+    # tools, while the interface around it is in the page's language.
+    untranslated = any(fnmatch.fnmatch(pagename, pattern) for pattern in app.config.site_untranslated)
+    if current != "en" and untranslated and context.get("body"):
+        context["body"] = f'<div lang="en">{context["body"]}</div>'
 
 
 REDIRECT = """<!DOCTYPE html>
