@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
 
-.PHONY: venv test html serve bench clean translations
+.PHONY: venv test html test-site serve bench clean translations
 
 venv: $(READY)
 
@@ -44,6 +44,13 @@ html: $(READY) $(KATEX)
 	  echo "=== building the site in $$lang: _build/html/$$lang/"; \
 	  $(SPHINXBUILD) $(SPHINXOPTS) -c . docs _build/html/$$lang -D language=$$lang; \
 	done
+
+# Every page of the built site as a reader gets it (tests/site; README "Testing the site"): headless
+# Chromium over every page of every language (errors, requests off the site, math, images, axe-core,
+# copy button, search, language switcher, phone width, screenshots), links and anchors, and the
+# Nu Html Checker.  Needs Debian's chromium and fonts-noto-cjk, and Java (.ci/run installs them).
+test-site: html
+	CUSTOMGRAD_SITE_TESTS=required $(PY) -m pytest tests/site
 
 serve:
 	@test -f _build/html/index.html || { echo "Nothing to serve: run make html first."; exit 1; }

@@ -50,6 +50,7 @@ extensions = [
     "site_i18n",  # language tags, language switcher, root redirect, catalogues left untranslated
     "site_downloads",  # each notebook page downloadable as .ipynb and .py (jupytext)
     "site_theme",  # no empty left sidebar; theme options' text translated
+    "site_html",  # valid HTML where myst-nb and sphinx-gallery write invalid markup
 ]
 
 # --- sources
@@ -140,6 +141,10 @@ html_theme = "pydata_sphinx_theme"  # what PyTorch's docs use; translates its ow
 html_title = "customgrad"  # the default adds "0.1.0 documentation" to every tab
 html_static_path = [str(DOCS / "_static")]  # absolute, like templates_path
 html_css_files = ["customgrad.css"]  # the site's few style fixes (downloads box, figures, matrix)
+html_favicon = str(DOCS / "_static" / "favicon.svg")  # else browsers ask for a missing /favicon.ico (a 404)
+# The theme's colour mode before the reader picks one: follow the system.  Unset, the theme's
+# script logs "Got invalid theme mode" on a reader's first visit.
+html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None  # the execution stamp says when a page was computed
 html_show_sourcelink = False  # the downloads box offers the page as a notebook and a script
 html_copy_source = False  # no _sources/ copies: nothing links to them

@@ -7,11 +7,17 @@
 - Every page gets ``site_languages`` for ``_templates/lang-switcher.html``: a link to the same
   page in each language, relative, so it works from ``file://`` as well as from a server.
 - ``_build/html/index.html`` sends a reader to the language of their browser (else English).
-- The gettext builder drops the catalogues of pages listed in ``site_untranslated``.
+- The gettext builder drops the catalogues of pages listed in ``site_untranslated``; in other
+  languages their content is marked ``lang="en"``.
 - ``{glue}`` and ``{glue:text}`` work inside translated sentences.  Sphinx parses a translation
   in a fresh document after the page's notebook is gone, where myst-nb finds no glue data; such
   a role is turned into a reference to the page's own glue data, which myst-nb resolves when
   writing (from ``jupyter_execute/<page>.glue.json``).  ``{glue:md}`` cannot be used in prose.
+- Chinese search works in the browser: Sphinx 9.0's Chinese search language (jieba splits the
+  text, English's stemmer stems the Latin words) names its JavaScript stemmer after the language,
+  ``window.Stemmer = ChineseStemmer``, a class that does not exist, so every zh_CN page threw a
+  ReferenceError and the search page found nothing (sphinx-doc/sphinx#14229, fixed upstream by
+  #14416 after 9.0).  ``ChineseSearch`` ships the stemmer it uses under its own name.
 """
 
 from __future__ import annotations
@@ -66,6 +72,11 @@ def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) 
         }
         for code in site_languages(Path(app.srcdir))
     ]
+    # A page left in English (site_untranslated) says so, for screen readers and translators'
+    # tools, while the interface around it is in the page's language.
+    untranslated = any(fnmatch.fnmatch(pagename, pattern) for pattern in app.config.site_untranslated)
+    if current != "en" and untranslated and context.get("body"):
+        context["body"] = f'<div lang="en">{context["body"]}</div>'
 
 
 REDIRECT = """<!DOCTYPE html>
@@ -74,6 +85,7 @@ REDIRECT = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{project}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="en/_static/favicon.svg">
 <script>
 // Send the reader to the site in the first of their browser's languages that we have.
 (function () {{
@@ -170,8 +182,35 @@ def glue_in_translations() -> None:
         cls.run = run
 
 
+def _chinese_search():
+    from sphinx.search import _MINIFIED_JS_PATH
+    from sphinx.search.zh import SearchChinese
+
+    class ChineseSearch(SearchChinese):
+        """Sphinx's Chinese search, with the JavaScript stemmer that its Python side mirrors.
+
+        ``IndexBuilder.get_js_stemmer_code`` writes ``window.Stemmer = <language_name>Stemmer``
+        after the stemmer's script; for Chinese that is ``ChineseStemmer``, undefined, since the
+        script is English's (``EnglishStemmer``).  The same scripts are given here as plain code,
+        ending with the class they define.
+        """
+
+        js_stemmer_rawcode = ""  # no rawcode: Sphinx then takes js_stemmer_code as it is
+        js_stemmer_code = "\n".join(
+            (
+                (_MINIFIED_JS_PATH / "base-stemmer.js").read_text(encoding="utf-8"),
+                (_MINIFIED_JS_PATH / SearchChinese.js_stemmer_rawcode).read_text(encoding="utf-8"),
+                "window.Stemmer = EnglishStemmer;",
+            )
+        )
+
+    assert SearchChinese.js_stemmer_rawcode == "english-stemmer.js", "Sphinx changed its Chinese search"
+    return ChineseSearch
+
+
 def setup(app: Sphinx):
     glue_in_translations()
+    app.add_search_language(_chinese_search())
     app.add_config_value("site_untranslated", [], "env", list)
     app.add_config_value("site_language_names", {}, "html", dict)
     app.connect("config-inited", on_config_inited)
