@@ -384,3 +384,33 @@ def test_inplace_apply_that_keeps_a_copy_refuses_a_second_derivative(name):
         torch.autograd.grad(function.apply(x * 1, True).sum(), x, create_graph=True)
     (g,) = torch.autograd.grad(function.apply(x * 1, True).sum(), x)  # first order is fine
     assert torch.isfinite(g).all()
+
+
+SETTINGS = [(n, i) for n in ALL for i in range(len(TWINS[n].settings))]
+
+
+@pytest.mark.parametrize(("name", "index"), SETTINGS,
+                         ids=[f"{n}-{TWINS[n].settings[i]}" for n, i in SETTINGS])
+def test_every_setting_passes_gradcheck_and_gradgradcheck(name, index):
+    """Each non-default setting of each operation, on its own: first and second derivatives in float64."""
+    twin = TWINS[name]
+    setting = twin.settings[index]
+    args, kwargs = twin.sample(torch.float64)
+    kwargs = {**kwargs, **setting}
+    tensors = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
+    tensors += [v for v in kwargs.values() if isinstance(v, torch.Tensor) and v.requires_grad]
+
+    def call(*ts):
+        it = iter(ts)
+        a = [next(it) if isinstance(x, torch.Tensor) and x.requires_grad else x for x in args]
+        kw = {k: next(it) if isinstance(v, torch.Tensor) and v.requires_grad else v for k, v in kwargs.items()}
+        if kw.get("inplace"):
+            a[0] = a[0] * 1  # in place on a non-leaf
+        return twin.ours(*a, **kw)
+
+    assert torch.autograd.gradcheck(call, tensors)
+    assert torch.autograd.gradgradcheck(call, tensors)
+    ours, theirs = call(*tensors), twin.reference(*[a.detach() if isinstance(a, torch.Tensor) else a for a in args],
+                                                    **{k: v.detach() if isinstance(v, torch.Tensor) else v
+                                                       for k, v in kwargs.items()})
+    assert_close(ours, theirs)

@@ -28,6 +28,8 @@ class Twin:
         kinks: points where the derivative jumps (checked exactly against torch's convention).
         inplace: the functional takes ``inplace=``.
         module: the ``customgrad.nn`` Module twin, if any.
+        settings: keyword arguments to merge into the sample's, one dict per non-default setting
+            worth checking on its own (each goes through gradcheck and gradgradcheck).
         tags: markers for known, documented differences that some generic checks read.
     """
 
@@ -41,6 +43,7 @@ class Twin:
     kinks: tuple[float, ...] = ()
     inplace: bool = False
     module: type | None = None
+    settings: tuple[dict, ...] = ()
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 

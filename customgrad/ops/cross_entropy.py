@@ -455,9 +455,11 @@ def _apply_args(a, k):
 register(Twin(
     name="cross_entropy", function=CrossEntropyFunction, ours=cross_entropy, reference=TF.cross_entropy,
     module=CrossEntropyLoss, sample=_index_sample, apply_args=_apply_args, elementwise=False,
+    settings=({"weight": None}, {"reduction": "sum"}, {"reduction": "none"}, {"label_smoothing": 0.0}, {"weight": None, "label_smoothing": 0.0}),
 ))
 register(Twin(
     name="cross_entropy_probs", function=CrossEntropyFunction, ours=cross_entropy,
     reference=TF.cross_entropy, module=CrossEntropyLoss, sample=_probability_sample, apply_args=_apply_args,
     elementwise=False,
+    settings=({"reduction": "mean"}, {"reduction": "none"}, {"label_smoothing": 0.0}),
 ))

@@ -209,4 +209,5 @@ class ELU(nn.Module):
 register(Twin(
     name="elu", function=ELUFunction, ours=elu, reference=TF.elu, module=ELU, sample=unary_with(alpha=1.5),
     apply_args=lambda a, k: (a[0], k.get("alpha", 1.0), k.get("inplace", False)), kinks=(0.0,), inplace=True,
+    settings=({"alpha": 0.3}, {"alpha": 3.0}, {"alpha": -0.7}, {"alpha": 0.0}, {"inplace": True}),
 ))

@@ -212,4 +212,5 @@ class GELU(nn.Module):
 register(Twin(
     name="gelu", function=GELUFunction, ours=gelu, reference=TF.gelu, module=GELU,
     sample=unary_with(approximate="none"), apply_args=lambda a, k: (a[0], k.get("approximate", "none")),
+    settings=({"approximate": "tanh"},),
 ))

@@ -163,4 +163,5 @@ class Hardswish(nn.Module):
 register(Twin(
     name="hardswish", function=HardSwishFunction, ours=hardswish, reference=TF.hardswish, module=Hardswish,
     sample=unary, apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(-3.0, 3.0), inplace=True,
+    settings=({"inplace": True},),
 ))

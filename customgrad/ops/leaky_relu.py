@@ -186,4 +186,5 @@ register(Twin(
     sample=unary_with(negative_slope=0.2),
     apply_args=lambda a, k: (a[0], k.get("negative_slope", 0.01), k.get("inplace", False)),
     kinks=(0.0,), inplace=True,
+    settings=({"negative_slope": 0.0}, {"negative_slope": -0.5}, {"negative_slope": 1.5}, {"inplace": True}),
 ))

@@ -209,4 +209,5 @@ class Mish(nn.Module):
 register(Twin(
     name="mish", function=MishFunction, ours=mish, reference=TF.mish, module=Mish, sample=unary,
     apply_args=lambda a, k: (a[0], k.get("inplace", False)), inplace=True,
+    settings=({"inplace": True},),
 ))

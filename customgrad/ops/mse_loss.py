@@ -247,4 +247,5 @@ register(Twin(
     name="mse_loss", function=MSELossFunction, ours=mse_loss, reference=TF.mse_loss, module=MSELoss,
     sample=_sample, apply_args=lambda a, k: (a[0], a[1], k.get("reduction", "mean"), k.get("weight")),
     elementwise=False, tags=(REFERENCE_ATTRIBUTE_ERROR,),
+    settings=({"reduction": "sum"}, {"reduction": "none"}),
 ))

@@ -188,4 +188,5 @@ class ReLU(nn.Module):
 register(Twin(
     name="relu", function=ReLUFunction, ours=relu, reference=TF.relu, module=ReLU, sample=unary,
     apply_args=lambda a, k: (a[0], k.get("inplace", False)), kinks=(0.0,), inplace=True,
+    settings=({"inplace": True},),
 ))

@@ -188,4 +188,5 @@ class SiLU(nn.Module):
 register(Twin(
     name="silu", function=SwishFunction, ours=silu, reference=TF.silu, module=SiLU, sample=unary,
     apply_args=lambda a, k: (a[0], k.get("inplace", False)), inplace=True,
+    settings=({"inplace": True},),
 ))

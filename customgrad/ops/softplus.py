@@ -174,4 +174,5 @@ register(Twin(
     name="softplus", function=SoftplusFunction, ours=softplus, reference=TF.softplus, module=Softplus,
     sample=unary_with(beta=2.0, threshold=15.0),  # the switch to x sits at beta * x == threshold
     apply_args=lambda a, k: (a[0], k.get("beta", 1.0), k.get("threshold", 20.0)), kinks=(7.5,),
+    settings=({"beta": 0.5, "threshold": 20.0}, {"beta": 1.0, "threshold": 1.0}, {"beta": 3.0, "threshold": 2.0}),
 ))
