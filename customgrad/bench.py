@@ -268,6 +268,9 @@ class BenchResult:
         """Time of ``impl`` (ours by default) over the built-in's: below 1 is faster."""
         return self.seconds(op, impl, phase, size) / self.seconds(op, BUILTIN, phase, size)
 
+    def _cell(self, op: str, phase: str, size: int, impl: str) -> str:
+        return "n/a" if self.seconds(op, impl, phase, size) is None else f"{self.ratio(op, phase, size, impl):.2f}"
+
     def copies(self, op: str, impl: str, phase: str, size: int) -> float:
         """Time as a multiple of one plain copy of the same size."""
         return self.seconds(op, impl, phase, size) / self.copy[size]
@@ -307,6 +310,11 @@ class BenchResult:
             limit = TARGETS.get(op, TARGETS["default"])
             for impl, lim, what in ((OURS, limit, "fwd+bwd time"), (COMPILED, COMPILED_TARGET, "compiled fwd+bwd")):
                 for s in big:
+                    failed = self.meta.get("compile_errors", {}).get(op) if impl == COMPILED else None
+                    if failed:
+                        rows.append(dict(op=op, size=s, impl=impl, target=f"{what} <= {lim}x built-in", limit=lim,
+                                         value=None, measured=f"no compile at {s:.0e}", passed=False, spread=None,
+                                         why=f"torch.compile failed: {failed}"))
                     if self.seconds(op, impl, FB, s) is None:
                         continue
                     value = self.ratio(op, FB, s, impl)
@@ -325,13 +333,14 @@ class BenchResult:
 
     def status(self, op: str, size: int) -> str:
         """PASS, MISS with the missed targets, or ``-`` below :data:`TARGET_MIN_SIZE`, for one row of the table."""
-        rows = [t for t in self.targets() if t["op"] == op and t["size"] == size]
+        rows = [t for t in self.targets() if t["op"] == op and t["size"] == size and size >= TARGET_MIN_SIZE]
         saved = self.saved_by_size.get(op, {}).get(size)
         if saved and saved["ours"] > saved["built-in"]:
             rows.append(dict(passed=False, impl=OURS, target="bytes", measured=""))
         if not rows:
             return "-"
-        missed = [f"{'compiled' if t['impl'] == COMPILED else 'bytes' if t['target'].startswith('bytes') else 'time'}"
+        missed = ["compile failed" if t.get("value", 0) is None else
+                  f"{'compiled' if t['impl'] == COMPILED else 'bytes' if t['target'].startswith('bytes') else 'time'}"
                   f" {t['measured'].split(' at ')[0]}".strip() for t in rows if not t["passed"]]
         return "PASS" if not missed else "MISS: " + ", ".join(missed)
 
@@ -355,7 +364,7 @@ class BenchResult:
                 ours, builtin = self.timing(op, OURS, FB, s), self.timing(op, BUILTIN, FB, s)
                 row = [op, f"{s:.0e}", f"{ours.seconds * 1e6:.1f}", f"{ours.spread:.0%}",
                        f"{builtin.seconds * 1e6:.1f}", f"{builtin.spread:.0%}", f"{self.ratio(op, FB, s):.2f}"]
-                row += [f"{self.ratio(op, FB, s, i):.2f}" for i in impls if i in (TEXTBOOK_IMPL, COMPILED)]
+                row += [self._cell(op, FB, s, i) for i in impls if i in (TEXTBOOK_IMPL, COMPILED)]
                 saved = self.saved_by_size.get(op, {}).get(s)
                 row.append(f"{_mb(saved['ours'])}/{_mb(saved['built-in'])}" if saved else "")
                 row.append(self.status(op, s))
@@ -383,24 +392,27 @@ class BenchResult:
             rows = []
             for op in self.ops:
                 for s in self.sizes:
-                    row = [op, f"{s:.0e}"] + [f"{self.seconds(op, i, phase, s) * 1e6:.1f}" for i in impls]
-                    row += [f"{self.ratio(op, phase, s, i):.2f}" for i in impls if i != BUILTIN]
+                    row = [op, f"{s:.0e}"] + [f"{(self.seconds(op, i, phase, s) or math.nan) * 1e6:.1f}"
+                                              for i in impls]
+                    row += [self._cell(op, phase, s, i) for i in impls if i != BUILTIN]
                     row += [f"{self.copies(op, i, phase, s):.1f}" for i in impls[:2]]
                     rows.append(row)
             lines += ["", f"[{phase}]", _table(head, rows)]
         if FB in self.phases:
             extra = [i for i in (TEXTBOOK_IMPL, COMPILED) if i in impls]
-            rows = [[op, f"{o['ours']:.1f}", f"{o['built-in']:.1f}"] + [f"{o[i]:.1f}" for i in extra] +
+            rows = [[op, f"{o['ours']:.1f}", f"{o['built-in']:.1f}"] + [f"{o.get(i, math.nan):.1f}" for i in extra] +
                     [f"{o['extra']:+.1f}"] + ([f"{o['above_floor']:+.1f}"] if "floor" in o else [])
                     for op in self.ops for o in [self.overhead_us(op)]]
             floor = f"; floor (EmptyFunction apply + backward): {self.floor * 1e6:.1f} us" if self.floor else ""
             lines += ["", f"[per-call overhead: forward+backward at {min(self.sizes):.0e} elements{floor}]",
                       _table(["op", "ours us", "built-in us"] + [f"{i} us" for i in extra] + ["ours - built-in"] +
                              (["ours - floor"] if self.floor else []), rows)]
-        if m.get("compile_seconds"):
-            lines += ["", f"[compile: one torch.compile(dynamic=True, fullgraph=True) per op, first forward+backward "
-                          f"call; total {sum(m['compile_seconds'].values()):.1f} s]",
+        if m.get("compile_seconds") or m.get("compile_errors"):
+            lines += ["", f"[compile: one torch.compile({m.get('compile_backend')}, fullgraph=True) per op, the input's "
+                          f"first dim marked dynamic so one graph serves every size; seconds of the first "
+                          f"forward+backward call; total {sum(m['compile_seconds'].values()):.1f} s]",
                       ", ".join(f"{op} {s:.1f} s" for op, s in m["compile_seconds"].items())]
+            lines += [f"{op}: COMPILE FAILED: {e}" for op, e in m.get("compile_errors", {}).items()]
         if self.saved:
             head = ["op", "ours", "built-in"] + (["textbook"] if any("textbook" in v for v in self.saved.values()) else [])
             rows = [[op] + [_mb(v[k]) for k in ("ours", "built-in", "textbook") if k in v] for op, v in self.saved.items()]
@@ -460,8 +472,14 @@ def _bar(total: int, progress):
 
 
 def _compiled(twin: Twin, backend: str):
-    """``torch.compile`` of our twin: one graph (``fullgraph=True``), dynamic sizes, so one compile serves all."""
-    return torch.compile(twin.ours, backend=backend, dynamic=True, fullgraph=True)
+    """``torch.compile`` of our twin as one graph (``fullgraph=True``).
+
+    Only the input's first dimension is made dynamic (:func:`torch._dynamo.maybe_mark_dynamic`, in
+    :func:`run`), so one compile serves every size; ``dynamic=True`` would also make the float
+    arguments (``beta``, ``alpha``...) symbolic, which is not how a model calls them, and
+    ``dynamic=False`` would compile once per size (8 to 17 s each here).
+    """
+    return torch.compile(twin.ours, backend=backend, fullgraph=True)
 
 
 @contextlib.contextmanager
@@ -487,7 +505,7 @@ def _warm_up(fn, args, kwargs, wrt, first: bool, seconds: dict, name: str) -> No
 
 def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases: Sequence[str] = PHASES,
         min_run_time: float = 0.2, repeats: int = 5, device: str | None = None,
-        dtype: torch.dtype = torch.float32, compile: bool | str = False, textbook: bool = True,
+        dtype: torch.dtype = torch.float32, compile: bool | str | Callable = False, textbook: bool = True,
         threads: int | None = None, explain_misses: bool = True,
         progress: bool | Callable[[str], None] = False) -> BenchResult:
     """Time every benchmarkable operation (or ``ops``) at every size; see the module docstring.
@@ -500,8 +518,9 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
         repeats: timings per measurement, interleaved across implementations; the median is kept.
         device: ``"cuda"`` when available, else ``"cpu"``.
         dtype: the inputs' dtype.
-        compile: also time ``torch.compile`` of our twin (inductor; a backend name picks another, such
-            as ``"eager"`` for a quick check); compiled once per operation, outside the timings.
+        compile: also time ``torch.compile`` of our twin (inductor; a backend, such as ``"eager"`` for a
+            quick check, picks another); compiled once per operation, outside the timings.  A compile
+            that fails is reported (``meta["compile_errors"]``, a MISS) and the sweep goes on.
         textbook: also time the textbook Functions of :mod:`customgrad.textbook`.
         threads: intra-op threads for the timings (default: one on CPU, torch's setting on CUDA).
         explain_misses: profile each op that misses its time target (:func:`hotspots`) to say why.
@@ -512,13 +531,14 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
     threads = threads or _default_threads(device)
     sizes = [int(s) for s in sizes]
     twins = benchmarkable(ops)
-    backend = compile if isinstance(compile, str) else "inductor"
+    backend = "inductor" if compile is True else compile
     meta = dict(device=device, device_name=(torch.cuda.get_device_name() if device == "cuda" else
                                             platform.processor() or platform.machine()),
                 dtype=str(dtype).replace("torch.", ""), torch=torch.__version__, threads=threads,
                 min_run_time=min_run_time, repeats=repeats, python=platform.python_version(),
                 saved_size=min(TARGET_MIN_SIZE, max(sizes)), date=time.strftime("%Y-%m-%d %H:%M:%S"),
-                load_before=_load(), compile_backend=backend if compile else None, compile_seconds={})
+                load_before=_load(), compile_backend=(backend if isinstance(backend, str) else getattr(backend, "__name__", str(backend))) if compile else None, compile_seconds={},
+                compile_errors={})
     result = BenchResult(meta=meta, sizes=sizes, phases=list(phases))
     timing = dict(min_run_time=min_run_time, repeats=repeats, threads=threads)
     bar = _bar(len(twins) * len(sizes) + 1, progress)
@@ -540,9 +560,15 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
                 args, kwargs = _inputs(twin, s, device, dtype)
                 wrt = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
                 if COMPILED in impls:  # compile (first call) and warm up outside the timings, on the timed threads
-                    with _num_threads(threads):
-                        _warm_up(impls[COMPILED], args, kwargs, wrt, first=s == sizes[0],
-                                 seconds=meta["compile_seconds"], name=twin.name)
+                    torch._dynamo.maybe_mark_dynamic(args[0], 0)
+                    try:
+                        with _num_threads(threads):
+                            _warm_up(impls[COMPILED], args, kwargs, wrt, first=s == sizes[0],
+                                     seconds=meta["compile_seconds"], name=twin.name)
+                    except Exception as error:  # reported as a MISS with the reason; the sweep goes on
+                        lines = [line.strip() for line in str(error).splitlines() if line.strip()][:2]
+                        meta["compile_errors"][twin.name] = f"{type(error).__name__}: {' '.join(lines)}"[:300]
+                        del impls[COMPILED]
                 timers = {(impl, phase): timer for impl, fn in impls.items()
                           for phase, timer in _timers(fn, args, kwargs, phases, threads).items()}
                 for (impl, phase), (seconds, spread) in _repeat(timers, min_run_time, repeats).items():

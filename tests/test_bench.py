@@ -111,6 +111,20 @@ def test_compiled_column_with_a_quick_backend():
     assert "compiled ratio" in str(result) and "textbook" not in result.overhead_us("silu")
 
 
+def test_a_failed_compile_is_a_miss_and_the_sweep_goes_on():
+    def broken(graph, example_inputs):
+        raise RuntimeError("no compiler here")
+
+    result = bench.run(ops=["relu", "tanh"], sizes=[1000, 10**6], phases=["forward+backward"], compile=broken,
+                       textbook=False, explain_misses=False, min_run_time=0.002, repeats=1)
+    assert "no compiler here" in result.meta["compile_errors"]["relu"] and result.meta["compile_backend"] == "broken"
+    assert result.seconds("tanh", bench.OURS, "forward+backward", 10**6) > 0
+    assert result.seconds("relu", bench.COMPILED, "forward+backward", 1000) is None
+    (row,) = [t for t in result.targets() if t["op"] == "relu" and t["impl"] == bench.COMPILED]
+    assert not row["passed"] and "no compiler here" in row["why"]
+    assert "compile failed" in result.status("relu", 10**6) and "COMPILE FAILED" in str(result)
+
+
 def test_main_writes_text_and_json(tmp_path, capsys):
     bench.main(["--ops", "relu", "--sizes", "1000", "--min-run-time", "0.002", "--repeats", "1",
                 "--no-compile", "--quiet", "--out", str(tmp_path)])
