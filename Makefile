@@ -60,7 +60,7 @@ translations: $(READY)
 # The full benchmark sweep (1e3..1e7 elements, float32; CUDA when available, else CPU, one thread):
 # ours, the built-in, the textbook Function and torch.compile(ours), forward+backward, median of 5
 # interleaved repeats, with a progress bar; _build/bench/bench.txt and bench.json, PASS/MISS per
-# target.  About 10 minutes on 2 cores.  BENCH_ARGS adds options: `make bench BENCH_ARGS="--ops relu --quiet"`.
+# target.  About 13 minutes on 2 busy shared cores (129 s of it compiling).  BENCH_ARGS adds options: `make bench BENCH_ARGS="--ops relu --quiet"`.
 BENCH_ARGS ?=
 bench: $(READY)
 	$(PY) -m customgrad.bench --out _build/bench $(BENCH_ARGS)
