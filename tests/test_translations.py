@@ -74,7 +74,7 @@ def test_first_use_per_page(terms):
     assert len(found) == 1 and "first use" in found[0] and "Autograd records" in found[0]
     # Each page has its own first use; the interface strings (sphinx.po) have none.
     assert len(violations(terms, ("Autograd.", "autograd。"), name="other")) == 1
-    assert not violations(terms, ("Autograd.", "autograd。"), name="sphinx")
+    assert not violations(terms, ("Autograd.", "autograd。"), name="sphinx.po")
 
 
 def test_code_roles_and_math_are_not_terms(terms):
@@ -148,7 +148,7 @@ def test_modes_on_a_catalogue_with_a_wrong_term(tmp_path, monkeypatch, capsys, m
         assert out == ""
     else:
         assert "1 violations" in out
-        assert "docs/locale/zh_CN/LC_MESSAGES/tutorials/page: msgid 'A question to start with'" in out
+        assert "docs/locale/zh_CN/LC_MESSAGES/tutorials/page.po: msgid 'A question to start with'" in out
         assert "'先从一个问题开始'" in out and "'从一个问题开始'" in out
 
 
