@@ -123,9 +123,9 @@ elif not close:
           "backward is one specialised kernel, while a custom one is built from general torch operations, "
           "each a separate pass over the whole tensor. Write one for a gradient PyTorch does not give you, not for speed.")
 else:
-    print(f"So a custom backward can come close to PyTorch's fused kernel, but it does not have to: "
-          f"{worst} takes {ratios[worst]:.1f} times as long, because its backward is built from general torch "
-          "operations, each a separate pass over the whole tensor, where PyTorch's is one specialised kernel. "
+    print(f"So a custom backward can come close to PyTorch's fused kernel, but it does not have to: here {worst} "
+          f"takes {ratios[worst]:.1f} times as long. PyTorch's backward is one specialised kernel, while a custom "
+          "one is built from general torch operations, each a separate pass over the whole tensor. "
           "Measure your own before relying on it for speed.")
 print(f"For small tensors the fixed cost is what counts: a model that calls a custom Function "
       f"{calls_per_step} times per step on tensors of {small:.0e} elements spends about "
