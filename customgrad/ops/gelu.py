@@ -30,6 +30,13 @@ _BETA = math.sqrt(2.0 / math.pi)  # tanh approximation: tanh(beta (x + kappa x^3
 _KAPPA = 0.044715
 
 
+# Beyond |x| = 25 the tanh approximation's derivative is exactly 1 (x > 0) or 0 (x < 0) in every
+# floating dtype: z = 2 beta (x + kappa x^3) is about +-1155 there, sigma(z) rounds to 1 or 0.
+# _tanh_slope clamps x to this range first, so z never overflows (it did from |x| ~ 9.4e102 in
+# float64, 1.2e13 in float32, and inf - inf gave nan); x^2 stays 625, finite in float16 too.
+_TANH_SATURATED = 25.0
+
+
 def _exact_slope(x: torch.Tensor) -> torch.Tensor:
     r"""``Phi(x) + x phi(x)`` as a new tensor.
 
@@ -56,7 +63,12 @@ def _tanh_slope(x: torch.Tensor) -> torch.Tensor:
     ``sigmoid`` is a fast kernel where ``tanh`` is not.  :math:`(1 - s)\,s w` is formed as
     :math:`sw - s \cdot sw`; its rounding error, about :math:`\epsilon\,|w|`, only arises where
     the derivative is close to 1 and stays far inside the comparison tolerances.
+
+    :math:`x` is first clamped to :math:`[-25, 25]`, beyond which the derivative is exactly 1
+    or 0 in every dtype, so :math:`z` cannot overflow (``inf - inf`` would give nan).  The clamp
+    is differentiable, so the double backward is unchanged inside and 0 (as :math:`f''`) outside.
     """
+    x = x.clamp(-_TANH_SATURATED, _TANH_SATURATED)  # nan stays nan
     z = torch.mul(x, x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
     w = z.mul(3).sub_(x, alpha=4 * _BETA)
     s = z.sigmoid_()
@@ -87,7 +99,11 @@ class GELUFunction(torch.autograd.Function):
     not determine :math:`x`).  ``approximate``, a string, is kept on ``ctx``.
 
     Numerics: :math:`x\,\varphi(x)` underflows to 0 for large :math:`|x|`, so the gradient is
-    exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.
+    exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.  With
+    ``approximate='tanh'`` the gradient (backward, ``jvp``, double backward) is exactly 1 or 0 for
+    every :math:`|x| \ge 25`, :math:`\pm\infty` included.  Here the library differs from torch on
+    purpose: torch's tanh backward is nan from :math:`|x| \approx 1.34 \cdot 10^{154}` in float64
+    (:math:`1.8 \cdot 10^{19}` in float32), where :math:`x^2` overflows; the mathematics says 1 or 0.
 
     Args:
         input (Tensor): floating point, any shape.

@@ -123,7 +123,10 @@ class PReLUFunction(torch.autograd.Function):
         if input_tangent is not None:
             tangent = chain(input_tangent, _slope(input, slope))
         if weight_tangent is not None:
-            by_weight = input.clamp(max=0) * channel_view(weight_tangent, input)
+            # Forward AD hands a zero tangent for a weight that is not a dual tensor; where the
+            # tangent is 0 the term is 0, not min(x, 0) * 0, which is nan at x = -inf and nan.
+            wt = channel_view(weight_tangent, input)
+            by_weight = torch.where(wt == 0, 0.0, input.clamp(max=0) * wt)
             tangent = by_weight if tangent is None else tangent + by_weight
         return tangent
 
