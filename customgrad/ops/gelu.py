@@ -82,8 +82,43 @@ def _slope(x: torch.Tensor, approximate: str) -> torch.Tensor:
     return _tanh_slope(x) if approximate == "tanh" else _exact_slope(x)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    kappa = sympy.Float(_KAPPA)
+    return {
+        "gelu": S.Elementwise(x / 2 * (1 + sympy.erf(x / sympy.sqrt(2))), name="gelu"),
+        "gelu_tanh": S.Elementwise(x / 2 * (1 + sympy.tanh(sympy.sqrt(2 / sympy.pi) * (x + kappa * x**3))),
+                                   name="gelu_tanh"),
+    }
+
+
+def implemented():
+    """``_tanh_slope``: s + s (1 - s) w with z = 2 beta (x + kappa x^3), s = sigma(z), w = 3 z - 4 beta x
+    (inside |x| <= 25; beyond, the limit 1 or 0)."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x, b = S.x, sympy.sqrt(2 / sympy.pi)
+    z = 2 * b * (x + sympy.Float(_KAPPA) * x**3)
+    s = S.sigmoid(z)
+    return {"gelu_tanh": s + s * (1 - s) * (3 * z - 4 * b * x)}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("gelu", ("none",)), ("gelu_tanh", ("tanh",)))
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class GELUFunction(torch.autograd.Function):
     r"""Gaussian error linear unit with a hand-written backward, exact or tanh-approximated.
 
@@ -122,17 +157,6 @@ class GELUFunction(torch.autograd.Function):
         tensor([-0.0833,  0.5000,  1.0833])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x\,\Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}\frac{x}{\sqrt 2}\right)
-              \quad\text{or, with approximate='tanh',}\quad
-              y = \frac{x}{2}\left(1 + \tanh u\right),\; u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \left(\Phi(x) + x\,\varphi(x)\right),\quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
-              \quad\text{or}\quad \frac{\partial L}{\partial y}\left(\frac{1 + \tanh u}{2}
-              + \frac{x}{2}\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)\right)
-    """
 
     generate_vmap_rule = True
 
