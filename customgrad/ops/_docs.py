@@ -126,7 +126,11 @@ def _matrix_math(rules) -> str:
 
     whole = {k: r for k, r in rules.items() if set(r.general) == set(r.inputs)}  # a general formula for each input
     lines = [(r"\text{%s}:\quad " % k.replace("_", r"\_") if len(whole) > 1 else "") + r.latex() for k, r in whole.items()]
-    return S.math_block(*lines)
+    first = next(iter(whole.values()))
+    names = r",\ ".join(rf"{S.latex(S.sympy.Symbol(first.letters[k]))} = \text{{{k}}}" for k in first.inputs)
+    incoming = (r"G = \frac{\partial L}{\partial Y}" if isinstance(first.G, S.sympy.MatrixBase)
+                else r"g = \frac{\partial L}{\partial \ell}\ \text{(}\ell\text{ the loss)}")
+    return S.math_block(*lines, rf"{names},\qquad {incoming}")
 
 
 def formula_math(function_cls, check: bool = True) -> dict:
