@@ -118,7 +118,14 @@ def _elementwise_math(rules, checks) -> tuple[str, str]:
             backward.append(rf"\frac{{\partial L}}{{\partial {d}}} = \sum {_DL_DY}\, \frac{{\partial f}}{{\partial {d}}}"
                             rf"\ \text{{(over the entries that share }} {d}\text{{)}}, \qquad "
                             rf"\frac{{\partial f}}{{\partial {d}}} = {S.latex(S.sympy.diff(rule.forward, p))}")
-    return S.math_block(*forward), S.math_block(*backward)
+    return _blocks(forward), _blocks(backward)
+
+
+def _blocks(lines) -> str:
+    """One ``.. math::`` block per line: KaTeX renders a block as one display line, side by side."""
+    from .. import symbolic as S
+
+    return "\n".join(S.math_block(line) for line in lines)
 
 
 def _matrix_math(rules) -> str:
@@ -130,7 +137,7 @@ def _matrix_math(rules) -> str:
     names = r",\ ".join(rf"{S.latex(S.sympy.Symbol(first.letters[k]))} = \text{{{k}}}" for k in first.inputs)
     incoming = (r"G = \frac{\partial L}{\partial Y}" if isinstance(first.G, S.sympy.MatrixBase)
                 else r"g = \frac{\partial L}{\partial \ell}\ \text{(}\ell\text{ the loss)}")
-    return S.math_block(*lines, rf"{names},\qquad {incoming}")
+    return _blocks([*lines, rf"{names},\qquad {incoming}"])
 
 
 def formula_math(function_cls, check: bool = True) -> dict:
