@@ -188,11 +188,11 @@ html_search_options = {"dict": str(DOCS / "locale" / "zh_CN" / "jieba_userdict.t
 # it names no real site, and its path "/" is where `make serve` and `make test-site` serve
 # _build/html, so the 404 page's absolute links work there.  The GitHub Pages workflow passes
 # the address GitHub gives the repository (.github/workflows/site.yml).
-SITE_URL = os.environ.get("CUSTOMGRAD_SITE_URL", "https://customgrad.example.org/")
+SITE_URL = os.environ.get("CUSTOMGRAD_SITE_URL") or "https://customgrad.example.org/"  # unset or empty: the default
 # Read the Docs builds one project per language, each at its own address: .readthedocs.yaml
 # passes it ($READTHEDOCS_CANONICAL_URL) as the language's root instead of SITE_URL + "<lang>/".
-LANGUAGE_URL = os.environ.get("CUSTOMGRAD_LANGUAGE_URL")
-# Page addresses end in .html on both hosts; search, index and the 404 page are not content.
+LANGUAGE_URL = os.environ.get("CUSTOMGRAD_LANGUAGE_URL") or None
+# Search, the index and the 404 page are not content: not in the sitemap.
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 sitemap_url_scheme = "{lang}{link}"  # SITE_URL + "en/tutorials/x.html"; set per language below
 ogp_social_cards = {"enable": False}  # else it draws a PNG per page with matplotlib at build time
