@@ -74,7 +74,7 @@ bench: $(READY)
 
 # Two clean English builds in temporary copies give the same pages (execution date and timings aside),
 # and a failing cell or gallery script fails the build, naming it (tests/test_build_honesty.py).
-# About 5 minutes on 2 cores; the checkout's own _build is not touched.
+# About 15 minutes on 2 busy cores (two clean builds); the checkout's own _build is not touched.
 test-build: $(READY) $(KATEX)
 	$(PY) -m pytest -m "slow or not slow" tests/test_build_honesty.py
 

@@ -9,7 +9,10 @@ the checkout's own build is never touched.  The commands are the Makefile's (``s
 - ``test_two_clean_builds_match`` (slow, ``make test-build``): two clean builds give the same
   pages, once what must differ is normalised (``normalise``: the execution date, timings, memory
   addresses by identity, the benchmark page's measured output).  Anything else that differs is a
-  bug (unseeded randomness, a timestamp, an absolute path) and the failure shows it.
+  bug (unseeded randomness, a timestamp, an absolute path) and the failure shows it.  Known: myst-nb
+  1.4.0 merges a cell's stdout chunks with ``rstrip`` per chunk (``myst_nb.core.utils.coalesce_streams``),
+  so when the kernel happens to flush between a ``print``'s text and its newline, the page shows a
+  stray blank line (seen once in tutorials/pitfalls.html's summary): a real, timing-dependent defect.
 - ``test_failing_cell_names_page_and_cell`` / ``test_failing_gallery_script_names_it``: a page with
   a cell that raises, and a gallery script that raises, make the build exit non-zero, and its log
   names the page (or script), the failing code and its traceback.
