@@ -230,6 +230,24 @@ def _notfound_languages(app, pagename, templatename, context, doctree) -> None:
         lang["url"] = f"{base}{lang['code']}/{pagename}.html"
 
 
+_written: set[str] = set()  # the pages this build wrote (an incremental build writes only some)
+
+
+def _page_written(app, pagename, templatename, context, doctree) -> None:
+    _written.add(pagename)
+
+
+def _sitemap_complete(app, exception) -> None:
+    """sphinx-sitemap lists the pages written by this build: after a rebuild, add the others."""
+    if exception is None and app.builder.format == "html" and hasattr(app, "sitemap_links"):
+        from sphinx_sitemap import add_html_link
+
+        for docname in sorted(app.env.found_docs - _written):
+            add_html_link(app, docname, None, None, None)
+
+
 def setup(app):
     app.connect("config-inited", _publishing)
+    app.connect("html-page-context", _page_written)
+    app.connect("build-finished", _sitemap_complete, priority=400)  # before sphinx-sitemap writes it
     app.connect("html-page-context", _notfound_languages, priority=600)  # after site_i18n's links

@@ -218,8 +218,10 @@ def test_sitemap_lists_the_pages_under_the_language_root(built):
     pages = {p.relative_to(built.out).as_posix() for p in built.out.rglob("*.html")}
     listed = {loc[len(built.root):] for loc in built.locs}
     assert listed <= pages, sorted(listed - pages)[:10]
-    assert {"index.html", "tutorials/first-function-relu.html"} <= listed
-    assert not listed & {"404.html", "search.html", "genindex.html"}
+    # Every page but the three that are not content, after a clean build and after a rebuild alike
+    # (sphinx-sitemap alone lists only the pages a build wrote: conf.py adds the others).
+    content = {p for p in pages if not p.startswith("_")} - {"404.html", "search.html", "genindex.html"}
+    assert listed == content, (sorted(content - listed)[:10], sorted(listed - content)[:10])
     alternates = {e.get("hreflang") for e in built.sitemap.findall("s:url/x:link", built.ns)}
     assert alternates in ({"en", "zh-cn"}, {"en", "zh-CN"}, set()), alternates
 
