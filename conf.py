@@ -51,6 +51,10 @@ extensions = [
     "site_downloads",  # each notebook page downloadable as .ipynb and .py (jupytext)
     "site_theme",  # no empty left sidebar; theme options' text translated
     "site_html",  # valid HTML where myst-nb and sphinx-gallery write invalid markup
+    # Publishing (see "--- publishing" below): all three take the site's address from SITE_URL.
+    "notfound.extension",  # 404.html whose links are absolute to its language's root
+    "sphinx_sitemap",  # sitemap.xml per language, with the other languages as alternates
+    "sphinxext.opengraph",  # OpenGraph <meta> tags only: no images, fonts or social cards
 ]
 
 # --- sources
@@ -178,3 +182,73 @@ site_untranslated = ["api/*"]
 site_language_names = {"en": "English", "zh_CN": "简体中文"}
 # Chinese search: Sphinx splits words with jieba; the glossary's terms stay whole.
 html_search_options = {"dict": str(DOCS / "locale" / "zh_CN" / "jieba_userdict.txt")}
+
+# --- publishing (README "Publishing")
+# The one setting to change: the public address of the site's root, where _build/html is served
+# (each language lives under it at <lang>/).  The default is a reserved example domain (RFC 2606):
+# it names no real site, and its path "/" is where `make serve` and `make test-site` serve
+# _build/html, so the 404 page's absolute links work there.  The GitHub Pages workflow passes
+# the address GitHub gives the repository (.github/workflows/site.yml).
+SITE_URL = os.environ.get("CUSTOMGRAD_SITE_URL") or "https://customgrad.example.org/"  # unset or empty: the default
+# Read the Docs builds one project per language, each at its own address: .readthedocs.yaml
+# passes it ($READTHEDOCS_CANONICAL_URL) as the language's root instead of SITE_URL + "<lang>/".
+LANGUAGE_URL = os.environ.get("CUSTOMGRAD_LANGUAGE_URL") or None
+# Search, the index and the 404 page are not content: not in the sitemap.
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+sitemap_url_scheme = "{lang}{link}"  # SITE_URL + "en/tutorials/x.html"; set per language below
+ogp_social_cards = {"enable": False}  # else it draws a PNG per page with matplotlib at build time
+ogp_image = None  # no image: the pages load nothing more (OpenGraph adds <meta> tags only)
+ogp_site_name = "customgrad"
+
+
+def _publishing(app, config) -> None:
+    """Per language (``-D language`` is known only now): the language's root for all three."""
+    from urllib.parse import urlsplit
+
+    languages = ["en"] + sorted(p.parent.name for p in (DOCS / "locale").glob("*/LC_MESSAGES"))
+    site = SITE_URL.rstrip("/") + "/"
+    root = (LANGUAGE_URL or site + f"{config.language}/").rstrip("/") + "/"
+    config.html_baseurl = root  # <link rel="canonical"> on every page
+    config.ogp_site_url = root  # og:url
+    config.notfound_urls_prefix = urlsplit(root).path  # 404.html: /<path>/<lang>/_static/...
+    if LANGUAGE_URL:  # one host per language: its sitemap lists its own pages only
+        config.site_url, config.sitemap_url_scheme, config.sitemap_locales = root, "{link}", [None]
+    else:  # one host, every language below it: each page names its translations (hreflang)
+        config.site_url, config.sitemap_locales = site, languages
+
+
+def _notfound_languages(app, pagename, templatename, context, doctree) -> None:
+    """The 404 page's language switcher: absolute links too (it is served at any depth)."""
+    if pagename != app.config.notfound_pagename or not context.get("site_languages"):
+        return
+    if LANGUAGE_URL:  # the other languages are other hosts' projects: their own menu switches
+        context["site_languages"] = [lang for lang in context["site_languages"] if lang["current"]]
+        return
+    from urllib.parse import urlsplit
+
+    base = urlsplit(SITE_URL.rstrip("/") + "/").path
+    for lang in context["site_languages"]:
+        lang["url"] = f"{base}{lang['code']}/{pagename}.html"
+
+
+_written: set[str] = set()  # the pages this build wrote (an incremental build writes only some)
+
+
+def _page_written(app, pagename, templatename, context, doctree) -> None:
+    _written.add(pagename)
+
+
+def _sitemap_complete(app, exception) -> None:
+    """sphinx-sitemap lists the pages written by this build: after a rebuild, add the others."""
+    if exception is None and app.builder.format == "html" and hasattr(app, "sitemap_links"):
+        from sphinx_sitemap import add_html_link
+
+        for docname in sorted(app.env.found_docs - _written):
+            add_html_link(app, docname, None, None, None)
+
+
+def setup(app):
+    app.connect("config-inited", _publishing)
+    app.connect("html-page-context", _page_written)
+    app.connect("build-finished", _sitemap_complete, priority=400)  # before sphinx-sitemap writes it
+    app.connect("html-page-context", _notfound_languages, priority=600)  # after site_i18n's links

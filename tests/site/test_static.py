@@ -76,7 +76,9 @@ def check_links(rel: str) -> tuple[list[str], list[str]]:
             broken.append(f"<{tag}> {url}: unexpected scheme")
             continue
         if parts.path:
-            target = (source.parent / unquote(parts.path)).resolve()
+            # "/en/x.html" (the 404 pages' links, absolute to the language's root): from the served root.
+            base = SITE if parts.path.startswith("/") else source.parent
+            target = (base / unquote(parts.path).lstrip("/")).resolve()
             if target.is_dir():
                 target = target / "index.html"
             try:
