@@ -26,6 +26,8 @@ SCRIPT_NOTE = (
 def notebook_for(source: Path) -> nbformat.NotebookNode:
     nb = jupytext.read(source, fmt="md:myst")
     nb.cells = [c for c in nb.cells if "remove-cell" not in c.metadata.get("tags", [])]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"  # nbformat's ids are random: two builds would differ
     nb.metadata.pop("jupytext", None)
     return nb
 
