@@ -62,7 +62,6 @@ class CubeFunction(torch.autograd.Function):
         (8.0, 12.0)
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

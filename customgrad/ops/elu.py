@@ -128,7 +128,6 @@ class ELUFunction(torch.autograd.Function):
         tensor([0.3679, 1.0000, 1.0000])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

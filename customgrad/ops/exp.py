@@ -67,7 +67,6 @@ class ExpFunction(torch.autograd.Function):
         True
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

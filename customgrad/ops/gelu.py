@@ -157,7 +157,6 @@ class GELUFunction(torch.autograd.Function):
         tensor([-0.0833,  0.5000,  1.0833])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -86,7 +86,6 @@ class HardSwishFunction(torch.autograd.Function):
         tensor([0.0000, 0.5000, 1.0000, 1.0000])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -93,7 +93,6 @@ class LeakyReLUFunction(torch.autograd.Function):
         tensor([0.1000, 0.1000, 1.0000])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

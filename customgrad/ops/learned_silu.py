@@ -85,7 +85,6 @@ class LearnedSiLUFunction(torch.autograd.Function):
         (torch.Size([1]), True)
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -119,7 +119,6 @@ class MishFunction(torch.autograd.Function):
         True
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

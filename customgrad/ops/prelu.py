@@ -99,7 +99,6 @@ class PReLUFunction(torch.autograd.Function):
         tensor([-4., -4.])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -101,7 +101,6 @@ class ReLUFunction(torch.autograd.Function):
         tensor([0., 0., 0., 1., 1.])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -75,7 +75,6 @@ class SigmoidFunction(torch.autograd.Function):
         True
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -108,7 +108,6 @@ class SwishFunction(torch.autograd.Function):
         True
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -101,7 +101,6 @@ class SoftplusFunction(torch.autograd.Function):
         tensor([0.1192, 0.5000, 1.0000])
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -62,7 +62,6 @@ class SquareFunction(torch.autograd.Function):
         (4.0, 4.0)
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod

@@ -73,7 +73,6 @@ class TanhFunction(torch.autograd.Function):
         True
     """
 
-
     generate_vmap_rule = True
 
     @staticmethod
