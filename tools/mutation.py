@@ -384,6 +384,13 @@ def _run_child(mutant: Mutant | None, ops: list[str], log: Path) -> int:
     session.testscollected = len(session.items)
     if not session.items:
         return 5
+    class _Failures:  # the log says which test caught the mutant, and how
+        @staticmethod
+        def pytest_runtest_logreport(report):
+            if report.failed:
+                print(f"\nFAILED {report.nodeid}\n{report.longreprtext[-3000:]}", flush=True)
+
+    session.config.pluginmanager.register(_Failures())
     try:
         session.config.hook.pytest_runtestloop(session=session)
     except (session.Failed, session.Interrupted):  # -x: stopped at the first failure
