@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
 
-.PHONY: venv test html test-site serve bench clean translations
+.PHONY: venv test html test-site serve bench clean translations mutation
 
 venv: $(READY)
 
@@ -21,6 +21,16 @@ $(READY): requirements.txt pyproject.toml
 test: $(READY)
 	$(PY) -m pytest
 	$(PY) docs/_ext/translations.py check
+
+# Mutation testing (README "Mutation testing"): every backward and jvp formula mutated, one change at a
+# time, and the op's tests must catch each one, or the mutant is listed in tools/mutation_equivalent.txt.
+# SAMPLE=N runs N mutants drawn with SEED (CI: SAMPLE=12); JOBS=N runs N at a time; OPS=elu,relu a subset.
+SAMPLE ?= 0
+SEED   ?= 0
+JOBS   ?= 1
+OPS    ?=
+mutation: $(READY)
+	$(PY) tools/mutation.py --sample $(SAMPLE) --seed $(SEED) --jobs $(JOBS) $(if $(OPS),--ops $(OPS))
 
 # --- the site -------------------------------------------------------------------------------
 # Languages: English plus every docs/locale/<lang>/LC_MESSAGES (add one: see `translations`).

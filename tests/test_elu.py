@@ -102,3 +102,15 @@ def test_low_precision_gradient_like_torch(alpha, dtype):
     (theirs,) = torch.autograd.grad(TF.elu(x, alpha).sum(), x)
     assert torch.equal(ours[x > 0], torch.ones_like(ours[x > 0]))
     assert_close(ours, theirs, rtol=0, atol=0)
+
+
+# Mutation testing (README "Mutation testing"): the low-precision backward multiplies by the incoming
+# gradient too; a backward of sum() alone (gradient 1) cannot tell.
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_low_precision_gradient_scales_with_the_incoming_gradient_like_torch(alpha, dtype):
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 3.0], dtype=dtype, requires_grad=True)
+    g = torch.tensor([0.5, -3.0, 2.0, -0.25, 4.0], dtype=dtype)
+    (ours,) = torch.autograd.grad(F.elu(x, alpha), x, g)
+    (theirs,) = torch.autograd.grad(TF.elu(x, alpha), x, g)
+    assert_close(ours, theirs, rtol=0, atol=0)

@@ -110,3 +110,14 @@ def test_any_slope_like_torch(slope, dtype):
     (g_theirs,) = torch.autograd.grad(theirs.sum(), x)
     assert_close(g_ours, g_theirs, equal_nan=True)
     assert g_ours[2] == 1
+
+
+# Mutation testing (README "Mutation testing"): a slope of exactly the dtype's largest value is kept,
+# not rounded to infinity (only a slope beyond it is).
+def test_slope_at_the_dtype_maximum_like_torch():
+    slope = float(torch.finfo(torch.float32).max)
+    grads = []
+    for fn in (F.leaky_relu, TF.leaky_relu):
+        x = torch.tensor([-2.0, -0.5, 0.0, 1.0], requires_grad=True)
+        grads.append(torch.autograd.grad(fn(x, slope).sum(), x)[0])
+    assert_close(grads[0], grads[1])

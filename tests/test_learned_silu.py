@@ -116,3 +116,22 @@ def test_module_repr_state_dict_and_init():
     assert m.slope.shape == (4,) and m.slope.dtype == torch.float64
     assert torch.equal(m.slope.detach(), torch.full((4,), 0.3, dtype=torch.float64))
     assert repr(nn.LearnedSiLU()) == "LearnedSiLU(num_parameters=1, init=1.0)"
+
+
+# Mutation testing (README "Mutation testing"): the jvp's tangent must itself be differentiable
+# (reverse-over-forward), so its formula runs out of place; a plain jvp cannot tell.
+def test_jvp_tangent_is_differentiable_like_torch():
+    import torch.autograd.forward_ad as fwAD
+
+    def grads(fn):
+        x = torch.linspace(-6, 6, 13, dtype=torch.float64, requires_grad=True)
+        t = torch.linspace(-1, 2, 13, dtype=torch.float64, requires_grad=True)
+        slope = torch.tensor(1.7, dtype=torch.float64)
+        with fwAD.dual_level():
+            tangent = fwAD.unpack_dual(fn(fwAD.make_dual(x, t), slope)).tangent
+        return tangent, torch.autograd.grad((tangent * torch.arange(13)).sum(), (x, t))
+
+    (ours, ours_grads), (theirs, theirs_grads) = grads(F.learned_silu), grads(lambda x, a: a * TF.silu(x))
+    assert_close(ours, theirs)
+    for a, b in zip(ours_grads, theirs_grads, strict=True):
+        assert_close(a, b)

@@ -147,3 +147,18 @@ def test_regression_learns_with_the_module(train):
     model = torch.nn.Sequential(nn.Linear(3, 16), torch.nn.Tanh(), nn.Linear(16, 1))
     losses = train(model, lambda m: nn.MSELoss()(m(x), y), steps=150, lr=0.1)
     assert losses[-1] < 0.25 * losses[0]
+
+
+# Mutation testing (README "Mutation testing"): forward mode with a fixed weighting (autograd hands
+# the weight a zero tangent), each reduction, against torch.
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_weighted_jvp_with_a_constant_weight_like_torch(reduction):
+    x, t = torch.randn(3, 4, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
+    w, dx = torch.rand(3, 4, dtype=torch.float64) + 0.5, torch.randn(3, 4, dtype=torch.float64)
+    import torch.autograd.forward_ad as fwAD
+
+    out = []
+    for fn in (F.mse_loss, TF.mse_loss):
+        with fwAD.dual_level():  # (torch.func.jvp would hand the weight a zero tangent instead of none)
+            out.append(fwAD.unpack_dual(fn(fwAD.make_dual(x, dx), t, reduction=reduction, weight=w)))
+    assert_close(tuple(out[0]), tuple(out[1]))

@@ -110,3 +110,16 @@ def test_beta_at_moderate_inputs_under_the_default_threshold(beta):
     (ours,) = torch.autograd.grad(F.softplus(x, beta=beta).sum(), x)
     (theirs,) = torch.autograd.grad(TF.softplus(x, beta=beta).sum(), x)
     assert_close(ours, theirs, rtol=1e-14, atol=0)
+
+
+# Mutation testing (README "Mutation testing"): a beta other than 1 with the default threshold in
+# float32, where the threshold pass is skipped (sigmoid(20) already rounds to 1): the fast path too.
+@pytest.mark.parametrize("beta", [2.0, 0.5])
+def test_float32_default_threshold_with_beta_like_torch(beta):
+    x = torch.linspace(-30, 30, 61, dtype=torch.float32)
+    g = torch.linspace(-2, 2, 61, dtype=torch.float32)
+    grads = []
+    for fn in (F.softplus, TF.softplus):
+        xx = x.clone().requires_grad_()
+        grads.append(torch.autograd.grad(fn(xx, beta=beta), xx, g)[0])
+    assert_close(grads[0], grads[1])
