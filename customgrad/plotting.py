@@ -31,6 +31,7 @@ __all__ = [
     "numerical_jacobian",
     "use_cjk_font",
     "png",
+    "Bilingual",
 ]
 
 CJK_FAMILY = "Noto Sans SC"
@@ -51,13 +52,22 @@ def value_and_derivative(fn, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return y.detach(), dy.detach()
 
 
-def plot_family(title: str, members: dict, x: torch.Tensor):
+_FAMILY_TEXT = {
+    "en": {"torch": "torch (dashed)", "derivative": "f'(x), by autograd"},
+    "zh_CN": {"torch": "torch（虚线）", "derivative": "f'(x)，由自动微分求得"},
+}
+
+
+def plot_family(title: str, members: dict, x: torch.Tensor, lang: str = "en"):
     """Draw each member's function and derivative, ours solid and torch's dashed on top.
 
     Args:
         title: the figure's title.
         members: maps a label to ``(ours, theirs)``, two callables of one tensor.
         x: the grid, a 1-D tensor.
+        lang: ``"en"`` or ``"zh_CN"``, the language of the axis titles and legend; the figure's
+            label is set to it, so the site shows it on that language's pages only (Chinese
+            needs :func:`use_cjk_font` first).
 
     Returns:
         The figure (made with pyplot, so sphinx-gallery collects it) and, per label, the largest
@@ -65,7 +75,9 @@ def plot_family(title: str, members: dict, x: torch.Tensor):
     """
     import matplotlib.pyplot as plt
 
+    text = _FAMILY_TEXT[lang]
     fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    fig.set_label(lang)
     diffs = {}
     xs = x.numpy()
     for i, (label, (ours, theirs)) in enumerate(members.items()):
@@ -77,8 +89,8 @@ def plot_family(title: str, members: dict, x: torch.Tensor):
         ax_f.plot(xs, y_ref.numpy(), color="black", lw=0.9, ls="--")
         ax_d.plot(xs, dy_ref.numpy(), color="black", lw=0.9, ls="--")
         diffs[label] = ((y - y_ref).abs().max().item(), (dy - dy_ref).abs().max().item())
-    ax_f.plot([], [], color="black", lw=0.9, ls="--", label="torch (dashed)")
-    for ax, name in ((ax_f, "f(x)"), (ax_d, "f'(x), by autograd")):
+    ax_f.plot([], [], color="black", lw=0.9, ls="--", label=text["torch"])
+    for ax, name in ((ax_f, "f(x)"), (ax_d, text["derivative"])):
         ax.axhline(0, color="0.6", lw=0.6)
         ax.axvline(0, color="0.6", lw=0.6)
         ax.set_xlabel("x")
@@ -180,3 +192,36 @@ def png(fig, dpi: int = 144):
 
     plt.close(fig)
     return Image(data=buffer.getvalue(), format="png")
+
+
+class Bilingual:
+    """Text in English and in Chinese; the site shows the one of the page's language.
+
+    A gallery script prints what it measured; printed output is shared by every language.  Make
+    the last expression of a cell a ``Bilingual`` instead: sphinx-gallery shows its HTML, and the
+    site's stylesheet hides the paragraph whose ``lang`` is not the page's.  Outside the site it
+    prints as the English text.
+
+    Example:
+        >>> note = Bilingual(["Two sentences.", "Both measured."], ["两句话。", "都是测得的。"])
+        >>> print(note)
+        Two sentences.
+        Both measured.
+    """
+
+    def __init__(self, english: list[str], chinese: list[str]):
+        self.english, self.chinese = list(english), list(chinese)
+
+    def __str__(self) -> str:
+        return "\n".join(self.english)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        def block(lang: str, lines: list[str]) -> str:
+            body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+            return f'<div class="cg-lang" lang="{lang}">{body}</div>'
+
+        return block("en", self.english) + block("zh-CN", self.chinese)

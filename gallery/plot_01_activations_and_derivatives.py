@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 import customgrad.functional as CF
-from customgrad.plotting import plot_family, value_and_derivative
+from customgrad.plotting import Bilingual, plot_family, use_cjk_font, value_and_derivative
 
 x = torch.arange(-400, 401, dtype=torch.float64) / 100  # -4 to 4 in steps of 0.01
 assert all((x == k).any() for k in (-3.0, 0.0, 3.0)), "the grid must contain every kink exactly"
@@ -79,7 +79,10 @@ def print_differences(members):
 # At each jump both libraries follow the same convention (for example, ReLU's derivative at zero
 # is zero), so the solid and dashed step functions coincide even there.
 
-fig, diffs = plot_family("ReLU family: customgrad (solid) and torch (dashed)", relu_family, x)
+use_cjk_font()  # each figure is drawn in English and in Chinese: the site shows one per language
+for lang, title in (("en", "ReLU family: customgrad (solid) and torch (dashed)"),
+                    ("zh_CN", "ReLU 家族：customgrad（实线）与 torch（虚线）")):
+    plot_family(title, relu_family, x, lang=lang)
 assert max(u for _, u in print_differences(relu_family).values()) < 64
 plt.show()
 
@@ -105,15 +108,19 @@ for label, (ours, theirs) in relu_family.items():
 # rise a little above one before settling back to one; Softplus is a smooth ReLU whose derivative is
 # the sigmoid.
 
-fig, diffs = plot_family("Smooth activations: customgrad (solid) and torch (dashed)", smooth, x)
+for lang, title in (("en", "Smooth activations: customgrad (solid) and torch (dashed)"),
+                    ("zh_CN", "光滑激活函数：customgrad（实线）与 torch（虚线）")):
+    plot_family(title, smooth, x, lang=lang)
 worst_ulps = print_differences(smooth)
 plt.show()
 assert all(v == 0 for v, _ in (largest_difference(*(value_and_derivative(f, x)[0] for f in pair))
                                for pair in smooth.values()))
 
 largest = max(worst_ulps, key=lambda label: worst_ulps[label][1])
-print(f"Values bit for bit equal for all {len(smooth)}; the derivatives differ by at most "
-      f"{worst_ulps[largest][1]:.0f} ulps ({largest}, {worst_ulps[largest][0]:.2g}).")
+Bilingual([f"Values bit for bit equal for all {len(smooth)}; the derivatives differ by at most "
+           f"{worst_ulps[largest][1]:.0f} ulps ({largest}, {worst_ulps[largest][0]:.2g})."],
+          [f"{len(smooth)} 个函数的值逐位相同；导数最多相差 {worst_ulps[largest][1]:.0f} 个 ulp"
+           f"（{largest}，{worst_ulps[largest][0]:.2g}）。"])
 
 # %%
 # What the numbers mean
