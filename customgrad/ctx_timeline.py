@@ -208,7 +208,7 @@ TEXTS = {
         "title": "{} 一次前向与一次反向传播的实录",
         "xlabel": "事件（按发生顺序）",
         "phases": {"forward": "前向传播", "backward": "反向传播", "jvp": "前向模式"},
-        "lanes": {"code": "你的代码", "function": "Function", "ctx": "ctx 与保存的张量"},
+        "lanes": {"code": "你的代码", "function": "autograd 函数", "ctx": "ctx 与保存的张量"},  # GLOSSARY.md
         "events": {
             "apply": "y = {name}.apply(x)", "forward": "forward(x)", "setup_context": "setup_context(ctx, ...)",
             "save_for_backward": "save_for_backward(y)", "pack": "打包：{nbytes} 字节",

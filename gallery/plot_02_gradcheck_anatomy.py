@@ -22,7 +22,35 @@ import matplotlib.pyplot as plt
 import torch
 
 import customgrad.functional as CF
-from customgrad.plotting import analytical_jacobian, numerical_jacobian
+from customgrad.plotting import analytical_jacobian, numerical_jacobian, use_cjk_font
+
+use_cjk_font()  # each figure is drawn twice, in English and in Chinese: the site shows one per language
+TEXTS = {
+    "en": {
+        "analytical": "analytical (from backward)",
+        "numerical": "numerical (central differences, eps={:g})",
+        "difference": "log10 |analytical - numerical|",
+        "input": "input element j",
+        "output": "output element i",
+        "eps": "gradcheck's eps = {:g}",
+        "atol": "gradcheck's atol = 1e-05",
+        "step": "eps (step of the central difference)",
+        "error": "max |numerical - analytical|",
+        "title": "Central-difference error: rounding (dotted, u/eps) on the left, truncation on the right",
+    },
+    "zh_CN": {
+        "analytical": "解析雅可比矩阵（由 backward 得到）",
+        "numerical": "数值雅可比矩阵（中心差分，eps={:g}）",
+        "difference": "log10 |解析 - 数值|",
+        "input": "输入元素 j",
+        "output": "输出元素 i",
+        "eps": "gradcheck 的 eps = {:g}",
+        "atol": "gradcheck 的 atol = 1e-05",
+        "step": "eps（中心差分的步长）",
+        "error": "max |数值 - 解析|",
+        "title": "中心差分误差：左侧为舍入误差（点线，u/eps），右侧为截断误差",
+    },
+}
 
 torch.manual_seed(0)
 x64 = torch.randn(2, 4, dtype=torch.float64)
@@ -36,22 +64,24 @@ EPS = 1e-6  # gradcheck's default step
 analytical = analytical_jacobian(layer_norm, x64)
 numerical = numerical_jacobian(layer_norm, x64, EPS)
 difference = (analytical - numerical).abs()
-
-fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
 limit = analytical.abs().max().item()
-for ax, matrix, title in (
-    (axes[0], analytical, "analytical (from backward)"),
-    (axes[1], numerical, f"numerical (central differences, eps={EPS:g})"),
-):
-    image = ax.imshow(matrix.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(title, fontsize=10)
-fig.colorbar(image, ax=axes[:2], shrink=0.8)
-image = axes[2].imshow(difference.clamp(min=1e-18).log10().numpy(), cmap="viridis")
-axes[2].set_title("log10 |analytical - numerical|", fontsize=10)
-fig.colorbar(image, ax=axes[2], shrink=0.8)
-for ax in axes:
-    ax.set_xlabel("input element j")
-    ax.set_ylabel("output element i")
+
+for lang, text in TEXTS.items():
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
+    fig.set_label(lang)
+    for ax, matrix, title in (
+        (axes[0], analytical, text["analytical"]),
+        (axes[1], numerical, text["numerical"].format(EPS)),
+    ):
+        image = ax.imshow(matrix.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=axes[:2], shrink=0.8)
+    image = axes[2].imshow(difference.clamp(min=1e-18).log10().numpy(), cmap="viridis")
+    axes[2].set_title(text["difference"], fontsize=10)
+    fig.colorbar(image, ax=axes[2], shrink=0.8)
+    for ax in axes:
+        ax.set_xlabel(text["input"])
+        ax.set_ylabel(text["output"])
 plt.show()
 
 print(f"largest entry of the Jacobian:      {limit:.3g}")
@@ -77,20 +107,22 @@ for dtype in (torch.float32, torch.float64):
         (numerical_jacobian(layer_norm, x, eps).double() - reference).abs().max().item() for eps in steps
     ]
 
-fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
-for dtype, color in ((torch.float32, "C3"), (torch.float64, "C0")):
-    u = torch.finfo(dtype).eps
-    ax.loglog(steps, errors[dtype], "o-", ms=3.5, color=color, label=f"{dtype}".replace("torch.", ""))
-    ax.loglog(steps, [u / eps for eps in steps], ":", color=color, lw=1)
-    ax.axvline(u ** (1 / 3), color=color, lw=0.8, ls="--")
-ax.axvline(EPS, color="black", lw=1.2, label=f"gradcheck's eps = {EPS:g}")
-ax.axhline(1e-5, color="0.4", lw=1, ls="-.", label="gradcheck's atol = 1e-05")
-ax.set_ylim(1e-12, 10)
-ax.set_xlabel("eps (step of the central difference)")
-ax.set_ylabel("max |numerical - analytical|")
-ax.set_title("Central-difference error: rounding (dotted, u/eps) on the left, truncation on the right")
-ax.legend(loc="lower left", fontsize=9)
-ax.grid(which="both", alpha=0.25)
+for lang, text in TEXTS.items():
+    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig.set_label(lang)
+    for dtype, color in ((torch.float32, "C3"), (torch.float64, "C0")):
+        u = torch.finfo(dtype).eps
+        ax.loglog(steps, errors[dtype], "o-", ms=3.5, color=color, label=f"{dtype}".replace("torch.", ""))
+        ax.loglog(steps, [u / eps for eps in steps], ":", color=color, lw=1)
+        ax.axvline(u ** (1 / 3), color=color, lw=0.8, ls="--")
+    ax.axvline(EPS, color="black", lw=1.2, label=text["eps"].format(EPS))
+    ax.axhline(1e-5, color="0.4", lw=1, ls="-.", label=text["atol"])
+    ax.set_ylim(1e-12, 10)
+    ax.set_xlabel(text["step"])
+    ax.set_ylabel(text["error"])
+    ax.set_title(text["title"])
+    ax.legend(loc="lower left", fontsize=9)
+    ax.grid(which="both", alpha=0.25)
 plt.show()
 
 # %%

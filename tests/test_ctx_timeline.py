@@ -114,4 +114,6 @@ def test_draw(lang):
     assert ("y = MyReLU.apply(x)" in labels) and len(ax.get_xticks()) == len(t.events)
     assert ("pack: 12 bytes" if lang == "en" else "打包：12 字节") in labels
     assert "MyReLU" in ax.get_title()
+    lanes = [x.get_text() for x in ax.get_yticklabels()]
+    assert lanes == (["ctx and saved tensors", "the Function", "your code"] if lang == "en" else ["ctx 与保存的张量", "autograd 函数", "你的代码"])
     fig.savefig(__import__("io").BytesIO(), format="png")

@@ -18,6 +18,13 @@
   ``window.Stemmer = ChineseStemmer``, a class that does not exist, so every zh_CN page threw a
   ReferenceError and the search page found nothing (sphinx-doc/sphinx#14229, fixed upstream by
   #14416 after 9.0).  ``ChineseSearch`` ships the stemmer it uses under its own name.
+- The gallery index's thumbnails are raw HTML that sphinx-gallery writes from each script's English
+  title and first paragraph, so no catalogue reaches them.  In other languages each thumbnail's title
+  and tooltip are replaced by the translated title and first paragraph of the page it links to.
+- Gallery figures per language: ``gallery_figures`` (``image_scrapers`` in conf.py) saves each
+  matplotlib figure as sphinx-gallery's own scraper does, but a figure labelled with a language code
+  (``fig.set_label("zh_CN")``) is shown only in that language and one labelled ``"en"`` only in the
+  others (``{only}`` blocks, as in the notebooks); an unlabelled figure is shown in every language.
 """
 
 from __future__ import annotations
@@ -57,6 +64,10 @@ def on_config_inited(app: Sphinx, config) -> None:
         value = config[name]
         if isinstance(value, str):
             config[name] = str(_(value))
+    # The footer's "© Copyright {copyright}." is the theme's (translated through sphinx.po); the holder
+    # is conf.py's value, listed in _templates/theme-strings.html as well.
+    if isinstance(config.copyright, str):
+        config.copyright = str(_(config.copyright))
 
 
 def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -182,6 +193,77 @@ def glue_in_translations() -> None:
         cls.run = run
 
 
+def _first_paragraph(env, docname: str) -> str | None:
+    """The text of the first paragraph of a page's first section (translated in a translated build)."""
+    from docutils import nodes
+
+    try:
+        section = env.get_doctree(docname).next_node(nodes.section)
+    except Exception:
+        return None
+    paragraph = next((c for c in section.children if isinstance(c, nodes.paragraph)), None) if section else None
+    return " ".join(paragraph.astext().split()) if paragraph is not None else None
+
+
+def translate_gallery_thumbnails(app: Sphinx, doctree, docname: str) -> None:
+    """Thumbnail titles and tooltips of a sphinx-gallery index in the page's language (see the top)."""
+    import html
+    import posixpath
+    import re
+
+    from docutils import nodes
+
+    if (app.config.language or "en") == "en":
+        return
+    env = app.env
+    found = [n for n in doctree.findall(lambda n: isinstance(n, (nodes.raw, nodes.reference)))]
+    if not any(isinstance(n, nodes.raw) and "sphx-glr-thumbcontainer" in n.astext() for n in found):
+        return
+    container = target = None
+    for node in found:
+        if isinstance(node, nodes.raw) and "sphx-glr-thumbcontainer" in node.astext():
+            container, target = node, None
+        elif isinstance(node, nodes.reference) and container is not None and target is None:
+            uri = node.get("refuri", "").split("#")[0]
+            if uri.endswith(".html"):
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(docname), uri[: -len(".html")]))
+        elif isinstance(node, nodes.raw) and "sphx-glr-thumbnail-title" in node.astext() and target in env.titles:
+            title = html.escape(env.titles[target].astext())
+            text = re.sub(r'(<div class="sphx-glr-thumbnail-title">)[^<]*(</div>)', rf"\g<1>{title}\g<2>", node.astext())
+            node.replace(node[0], nodes.Text(text))
+            tooltip = _first_paragraph(env, target)
+            if tooltip is not None:
+                text = re.sub(r'data-tooltip="[^"]*"', f'data-tooltip="{html.escape(tooltip)}"', container.astext())
+                container.replace(container[0], nodes.Text(text))
+            container = target = None
+
+
+def gallery_figures(block, block_vars, gallery_conf, **kwargs):
+    """sphinx-gallery's matplotlib scraper, with a figure's language taken from its label (see the top)."""
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import _matplotlib_fig_titles, figure_rst
+
+    groups: dict[str, list] = {}
+    for number, path in zip(plt.get_fignums(), block_vars["image_path_iterator"]):
+        fig = plt.figure(number)
+        fig.savefig(path, **kwargs)
+        label = fig.get_label()
+        lang = label if label == "en" or "_" in label or (len(label) == 2 and label.isalpha()) else ""
+        groups.setdefault(lang, []).append((path, _matplotlib_fig_titles(fig)))
+    plt.close("all")
+    others = [lang for lang in groups if lang not in ("", "en")]
+    blocks = []
+    for lang, figures in groups.items():
+        rst = "".join(figure_rst([str(path)], gallery_conf["src_dir"], titles) for path, titles in figures)
+        if lang == "" or (lang == "en" and not others):
+            blocks.append(rst)
+            continue
+        condition = f"lang_{lang}" if lang != "en" else " and ".join(f"not lang_{o}" for o in others)
+        body = "\n".join(("   " + line) if line.strip() else "" for line in rst.strip("\n").splitlines())
+        blocks.append(f"\n\n.. only:: {condition}\n\n{body}\n")
+    return "".join(blocks)
+
+
 def _chinese_search():
     from sphinx.search import _MINIFIED_JS_PATH
     from sphinx.search.zh import SearchChinese
@@ -216,4 +298,5 @@ def setup(app: Sphinx):
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", on_html_page_context)
     app.connect("build-finished", on_build_finished)
+    app.connect("doctree-resolved", translate_gallery_thumbnails)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

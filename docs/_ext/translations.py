@@ -3,6 +3,7 @@
     python docs/_ext/translations.py pot OUTDIR   # the .pot files of the current sources
     python docs/_ext/translations.py prune OUTDIR # delete .po files whose page is gone
     python docs/_ext/translations.py check        # the gate `make test` runs
+    python docs/_ext/translations.py glossary     # only the glossary check, on the catalogues as they are
 
 The messages are extracted from a scratch copy of docs/ and gallery/ with execution switched
 off: quick, and the real build's generated gallery and caches are never touched.  Code and
@@ -14,6 +15,18 @@ The gate fails, naming each catalogue and its counts, when for any translated la
 - a message is untranslated or fuzzy (a message that is only markup may stay empty);
 - a translation dropped or changed markup that must stay verbatim (roles, code, math).
 Set CUSTOMGRAD_ALLOW_UNTRANSLATED=1 to report without failing while a translation is in progress.
+
+The glossary check (docs/locale/<lang>/GLOSSARY.md, when the language has one) reads the glossary's
+table: English term(s) | translation | "not": known wrong renderings, separated by ";" | note.  For every
+translated, non-fuzzy message whose English text contains a term, the translation must not use one of
+the term's wrong renderings (after the right rendering is taken out of it, so "原地" is not mistaken for
+part of a wrong "原地(in-place)").  A note "first use per page: X" adds: in each page's catalogue, the
+first message that uses the term has X.  Roles, code, math, link targets and HTML are taken out of both
+texts before matching, so `Function` as code or {class}`Function` never counts.  English terms match
+whole words (plural s/es allowed), case-sensitively when they have a capital letter, longest first:
+a part of a longer term ("autograd" in "custom autograd Function") is not matched again.
+GLOSSARY_MODE says what a violation does: "report" (listed, the gate still passes), "fail", or "off";
+`check --glossary=fail` overrides it for one run.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 LOCALE = DOCS / "locale"
 SKIP_ENV = "CUSTOMGRAD_ALLOW_UNTRANSLATED"
+GLOSSARY_MODE = "report"  # "fail" once the catalogues follow the glossary
 
 # Markup a translation must carry over unchanged: MyST and rst roles, inline code, inline math,
 # and the placeholders of interface strings.
@@ -112,7 +126,135 @@ def markup_changed(msgid: str, msgstr: str) -> bool:
     return markup(msgid) != markup(msgstr)
 
 
-def check() -> int:
+# --- glossary ------------------------------------------------------------------------------------
+
+# Besides MARKUP: link targets ("[text](target)" keeps its text), bare URLs, HTML tags, substitutions.
+NOT_PROSE = re.compile(r"\]\([^)]*\)|<https?://[^>]*>|https?://\S+|</?[A-Za-z][^>]*>|\|[\w -]+\|")
+
+
+def prose(text: str) -> str:
+    """The text of a message without the parts that are not prose (roles, code, math, link targets)."""
+    return NOT_PROSE.sub(lambda m: "](" if m.group().startswith("](") else " ", MARKUP.sub(" ", text))
+
+
+class Term:
+    """One row of the glossary table."""
+
+    def __init__(self, english: str, chinese: str, wrong: str, note: str, line: int):
+        self.label = english
+        self.chinese = chinese
+        self.line = line
+        # "twin / drop-in twin (of X)": the English forms, without what is in brackets.
+        self.english = [e for e in (re.sub(r"\s*\([^)]*\)", "", part).strip() for part in english.split(" / ")) if e]
+        # The right renderings: each " / " part as written (markup taken out) and its part before "（".
+        right = []
+        for part in chinese.split(" / "):
+            for form in (prose(part).replace("（ ）", "").strip(), part.split("（")[0].strip()):
+                for piece in form.split(" X "):  # "可直接替换 X 的对应实现"
+                    if piece and piece not in right:
+                        right.append(piece)
+        self.right = sorted(right, key=len, reverse=True)
+        self.wrong = [w.strip() for w in wrong.split(";") if w.strip()]
+        first = re.search(r"first use per page:\s*([^;]+)", note)
+        self.first = first.group(1).strip() if first else None
+        self.patterns = [
+            re.compile(
+                r"(?<![\w.-])" + re.escape(e).replace(r"\ ", r"\s+") + r"(?:e?s)?(?![\w-])",
+                0 if any(c.isupper() for c in e) else re.IGNORECASE,
+            )
+            for e in self.english
+        ]
+
+    def wrong_used(self, translation: str) -> list[str]:
+        """The wrong renderings in a translation's prose, once the right ones are taken out."""
+        text = translation
+        for form in self.right:
+            text = text.replace(form, " ")
+        found = []
+        for wrong in self.wrong:
+            # A wrong rendering that holds a right one ("先从一个问题开始") is looked for in the whole text.
+            where = translation if any(form in wrong for form in self.right) else text
+            if re.fullmatch(r"[\x00-\x7f]+", wrong):  # Latin: a whole word ("Function", not "Functional")
+                hit = re.search(r"(?<![A-Za-z_.])" + re.escape(wrong) + r"(?:e?s)?(?![A-Za-z_])", where)
+            else:
+                hit = wrong in where
+            if hit:
+                found.append(wrong)
+        return found
+
+
+def read_glossary(path: Path) -> list[Term]:
+    """The terms of a GLOSSARY.md table: | English | 中文 | not | note |."""
+    terms = []
+    header = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.startswith("|"):
+            header = None if not line.strip() else header
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = [c.lower() for c in cells]
+            if header[:2] != ["english", "中文"] or "not" not in header:
+                raise ValueError(f"{path}:{number}: the glossary table needs the columns English | 中文 | not | note")
+            continue
+        if set("".join(cells)) <= set("-: "):
+            continue
+        row = dict(zip(header, cells))
+        terms.append(Term(row["english"], row["中文"], row.get("not", ""), row.get("note", ""), number))
+    return terms
+
+
+def glossary_violations(terms: list[Term], name: str, messages) -> list[str]:
+    """The glossary violations in one catalogue: (msgid, msgstr) pairs of translated messages, in order."""
+    found = []
+    seen_first = set()
+    for msgid, msgstr in messages:
+        english, chinese = prose(msgid), prose(msgstr)
+        masked = english
+        matched = []
+        # Longest English forms first; each match is masked so a shorter term does not match inside it.
+        forms = sorted(((len(e), i, j) for i, t in enumerate(terms) for j, e in enumerate(t.english)), reverse=True)
+        for _, i, j in forms:
+            pattern = terms[i].patterns[j]
+            if pattern.search(masked):
+                masked = pattern.sub(lambda m: "\0" * len(m.group()), masked)
+                if i not in matched:
+                    matched.append(i)
+        short = msgid if len(msgid) <= 60 else msgid[:57] + "..."
+        short = short.replace("\n", " ")
+        for i in matched:
+            term = terms[i]
+            for wrong in term.wrong_used(chinese):
+                found.append(f"{name}: msgid {short!r}: {wrong!r} for {term.label!r}: write {term.chinese!r}")
+            if term.first and i not in seen_first and name not in ("sphinx", "sphinx.po"):
+                seen_first.add(i)
+                if term.first not in msgstr:
+                    found.append(
+                        f"{name}: msgid {short!r}: first use of {term.label!r} on the page: write {term.first!r}"
+                    )
+    return found
+
+
+def check_glossary(lang: str, mode: str) -> int:
+    """Print the glossary violations of a language's catalogues; 1 when there are some and mode is "fail"."""
+    path = LOCALE / lang / "GLOSSARY.md"
+    if mode == "off" or not path.is_file():
+        return 0
+    terms = read_glossary(path)
+    folder = LOCALE / lang / "LC_MESSAGES"
+    found = []
+    for name, po in catalogues(folder, ".po").items():
+        messages = [(m.id, m.string) for m in read(po) if m.id and m.string and not m.fuzzy and isinstance(m.id, str)]
+        found += glossary_violations(terms, f"{name}.po", messages)
+    print(f"glossary check [{lang}]: {len(terms)} terms, {len(found)} violations ({mode} mode)")
+    for line in found:
+        print(f"  docs/locale/{lang}/LC_MESSAGES/{line}")
+    if found and mode != "fail":
+        print(f"  glossary check NOT enforced (GLOSSARY_MODE = {GLOSSARY_MODE!r} in {Path(__file__).name})")
+    return 1 if found and mode == "fail" else 0
+
+
+def check(glossary: str = GLOSSARY_MODE) -> int:
     langs = languages()
     if not langs:
         print("translation gate: no translated language (docs/locale/<lang>/LC_MESSAGES) - nothing to check")
@@ -164,6 +306,7 @@ def check() -> int:
             problems += 1
         else:
             print("  all translated, none fuzzy, catalogues up to date")
+        problems += check_glossary(lang, glossary)
     if problems:
         print(
             "Fix: run `make translations`, then translate every empty or fuzzy entry "
@@ -183,8 +326,12 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "prune":
         prune(Path(argv[1]).resolve())
         return 0
-    if argv == ["check"]:
-        return check()
+    modes = ("report", "fail", "off")
+    if argv and argv[0] == "check" and all(a in [f"--glossary={m}" for m in modes] for a in argv[1:]):
+        return check(argv[-1].split("=")[1] if len(argv) > 1 else GLOSSARY_MODE)
+    if argv and argv[0] == "glossary" and all(a in [f"--glossary={m}" for m in modes] for a in argv[1:]):
+        mode = argv[-1].split("=")[1] if len(argv) > 1 else GLOSSARY_MODE
+        return max((check_glossary(lang, mode) for lang in languages()), default=0)
     print(__doc__)
     return 2
 
