@@ -1075,8 +1075,11 @@ def mse_rule(shape: Sequence[int] = (2, 3), weighted: bool = False) -> MatrixRul
         def forward(input, target):
             return sum((a - b) ** 2 for a, b in zip(input, target)) / n
 
-        general = {"input": lambda input, target, G: 2 * G * (input - target) / n,
-                   "target": lambda input, target, G: -2 * G * (input - target) / n}
+        def count(m):  # N in the printed general formula (matrix symbols), the number n when checked
+            return sympy.Symbol("N", positive=True) if isinstance(m, sympy.MatrixSymbol) else n
+
+        general = {"input": lambda input, target, G: 2 * G * (input - target) / count(input),
+                   "target": lambda input, target, G: -2 * G * (input - target) / count(input)}
         tex = {}  # printed by sympy from the general formulas
     return MatrixRule(forward, shapes, name="mse_loss", letters={"input": "X", "target": "T", "weight": "w"},
                       general=general, general_latex=tex)

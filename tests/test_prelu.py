@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -155,3 +157,20 @@ def test_module_learns_its_slopes_in_a_short_training_loop():
     assert not torch.equal(model.weight.detach(), before)
     assert losses[-1] < 1e-3 * losses[0]
     assert_close(model.weight.detach(), true_slopes, atol=1e-2, rtol=0)
+
+
+def test_jvp_with_a_plain_weight_is_the_slope_at_minus_infinity_and_nan():
+    """Regression: forward AD hands jvp a zero tangent for a weight that is not a dual tensor, and
+    min(x, 0) * 0 was nan at x = -inf and at nan, where torch's jvp gives tangent * slope."""
+    import torch.autograd.forward_ad as fwAD
+
+    x = torch.tensor([-math.inf, math.nan, -2.0, 3.0], dtype=torch.float64)
+    w = torch.tensor([0.25], dtype=torch.float64)
+    with fwAD.dual_level():
+        ours = fwAD.unpack_dual(F.prelu(fwAD.make_dual(x, torch.full_like(x, 0.5)), w)).tangent
+        theirs = fwAD.unpack_dual(TF.prelu(fwAD.make_dual(x, torch.full_like(x, 0.5)), w)).tangent
+    assert ours.tolist() == theirs.tolist() == [0.125, 0.125, 0.125, 0.5]
+    # a nonzero weight tangent still contributes min(x, 0) * tangent, infinite at -inf as torch's
+    tw = torch.tensor([2.0], dtype=torch.float64)
+    assert_close(torch.func.jvp(F.prelu, (x, w), (torch.full_like(x, 0.5), tw)),
+                 torch.func.jvp(TF.prelu, (x, w), (torch.full_like(x, 0.5), tw)), equal_nan=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import mpmath
@@ -15,63 +16,22 @@ from torch.autograd.function import once_differentiable
 from customgrad import functions as fn
 from customgrad import symbolic as S
 
+from customgrad.ops import _docs
+
 x = S.x
 alpha, beta, threshold, negative_slope, a = S.symbols("alpha beta threshold negative_slope a")
 exp, log, sqrt, tanh, Piecewise = sympy.exp, sympy.log, sympy.sqrt, sympy.tanh, sympy.Piecewise
 
-# ============================================================================================
-# FORMULAS: the forward of every elementwise Function, written once in sympy.
-# The conditions of each Piecewise are the ones the code uses, so the convention at a kink is
-# part of the formula.  (To move next to each Function in customgrad/ops/<op>.py.)
-# ============================================================================================
-FORMULAS = {
-    # relu'(0) = 0: the code keeps x > 0
-    "relu": S.Elementwise(Piecewise((0, x <= 0), (x, True)), name="relu"),
-    # at 0 the negative slope (sign(0) = 0 clamps to the slope)
-    "leaky_relu": S.Elementwise(Piecewise((x, x > 0), (negative_slope * x, True)), (negative_slope,),
-                                name="leaky_relu"),
-    # at 0 the value alpha, as torch
-    "elu": S.Elementwise(Piecewise((x, x > 0), (alpha * (exp(x) - 1), True)), (alpha,), name="elu"),
-    "gelu": S.Elementwise(x / 2 * (1 + sympy.erf(x / sqrt(2))), name="gelu"),
-    "gelu_tanh": S.Elementwise(
-        x / 2 * (1 + tanh(sqrt(2 / sympy.pi) * (x + sympy.Float(0.044715) * x**3))), name="gelu_tanh"),
-    # torch 2.13 (and the code): slope 0 at -3 and 1 at 3, the outer values
-    "hardswish": S.Elementwise(Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)), name="hardswish"),
-    # linear where beta * x > threshold, as torch
-    "softplus": S.Elementwise(Piecewise((x, beta * x > threshold), (S.softplus(beta * x) / beta, True)),
-                              (beta, threshold), name="softplus"),
-    "sigmoid": S.Elementwise(S.sigmoid(x), name="sigmoid"),
-    "tanh": S.Elementwise(tanh(x), name="tanh"),
-    "silu": S.Elementwise(x * S.sigmoid(x), name="silu"),
-    "mish": S.Elementwise(x * tanh(S.softplus(x)), name="mish"),
-    "exp": S.Elementwise(exp(x), name="exp"),
-    "square": S.Elementwise(x**2, name="square"),
-    "cube": S.Elementwise(x**3, name="cube"),
-    "learned_silu": S.Elementwise(a * x * S.sigmoid(x), (a,), name="learned_silu"),
-    # one slope a; at 0 the slope, as leaky_relu
-    "prelu": S.Elementwise(Piecewise((x, x > 0), (a * x, True)), (a,), name="prelu"),
-}
-# ============================================================================================
+# Every Function's formulas and the settings they are checked with are declared once, in its op module
+# (customgrad/ops/<op>.py: formulas(), implemented(), FORMULA_CHECKS; see customgrad/ops/_docs.py).
+FUNCTIONS = _docs.function_classes()
+RULES = {name: rule for f in FUNCTIONS for name, rule in f._formulas().items()}
+FORMULAS = {name: rule for name, rule in RULES.items() if isinstance(rule, S.Elementwise)}
+IMPLEMENTED = {name: form for f in FUNCTIONS if hasattr(module := sys.modules[f.__module__], "implemented")
+               for name, form in module.implemented().items()}
 
 # (formula, Function.apply, the Function's extra positional arguments); numbers bind to the settings
-CASES = [
-    ("relu", fn.ReLUFunction.apply, ()),
-    *[("leaky_relu", fn.LeakyReLUFunction.apply, (s,)) for s in (0.01, 0.2, 0.0, 1.0, 1.5, -0.1)],
-    *[("elu", fn.ELUFunction.apply, (al,)) for al in (1.0, 1.3, 0.5, -0.5)],
-    ("gelu", fn.GELUFunction.apply, ("none",)),
-    ("hardswish", fn.HardSwishFunction.apply, ()),
-    *[("softplus", fn.SoftplusFunction.apply, (b, t)) for b, t in ((1.0, 20.0), (2.0, 20.0), (1.0, 1.0),
-                                                                   (2.0, 1.0), (0.5, 15.0))],
-    ("sigmoid", fn.SigmoidFunction.apply, ()),
-    ("tanh", fn.TanhFunction.apply, ()),
-    ("silu", fn.SwishFunction.apply, ()),
-    ("mish", fn.MishFunction.apply, ()),
-    ("exp", fn.ExpFunction.apply, ()),
-    ("square", fn.SquareFunction.apply, ()),
-    ("cube", fn.CubeFunction.apply, ()),
-    ("learned_silu", fn.LearnedSiLUFunction.apply, (torch.tensor([0.7]),)),
-    ("prelu", fn.PReLUFunction.apply, (torch.tensor([0.25]),)),
-]
+CASES = [(name, f.apply, args) for f in FUNCTIONS for name, args in f._formula_checks if name in FORMULAS]
 
 
 def _id(case):
@@ -90,32 +50,16 @@ def test_function_agrees_with_sympy(case):
     assert not report.not_checked
 
 
-def test_gelu_tanh_agrees_with_sympy_except_where_its_cubic_overflows():
-    """Known: the tanh GELU's derivative is NaN from |x| ~ 9.4e102 in float64 (1.2e13 in float32),
-    where it is 1 or 0.
-
-    The code forms z = 2 beta (x + kappa x^3), which overflows there, and then inf - inf.  torch's
-    own backward stays finite up to |x| ~ 1.3e154 (1.8e19 in float32, where x^2 overflows) and is
-    NaN beyond; so at 1e103 the library disagrees with torch as well, at 1e300 only with the mathematics.
-    """
-    tails = (1e103, -1e103, 1e300, -1e300)
-    with pytest.raises(S.SymbolicMismatch) as caught:
-        FORMULAS["gelu_tanh"].check(fn.GELUFunction.apply, ("tanh",), points=tails)
-    found = {(m.quantity, m.point) for m in caught.value.mismatches}
-    quantities = ("backward", "jvp", "double backward", "double backward, grad_output")
-    assert found == {(q, p) for q in quantities for p in tails}
-    assert all(math.isnan(m.implemented) and m.expected in (0.0, 0.5, -0.25) for m in caught.value.mismatches)
-    x_big = torch.tensor([1e103], dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.grad(TF.gelu(x_big, approximate="tanh"), x_big)[0].item() == 1.0  # torch: 1
-
-
-# At +-inf (not in the default grid) the library follows torch, which differs from the limits in two
-# places, and PReLU's jvp has a real bug: forward AD hands its jvp a zero tangent for a weight that is
-# not a dual tensor, and clamp(x, max=0) * 0 is nan at x = -inf (torch's prelu jvp gives the slope).
+# At +-inf (not in the default grid) the library follows torch, which differs from the limits in two places.
 AT_INFINITY = {
     "leaky_relu-0.0": {("forward", -math.inf, "nan", 0.0)},  # torch: 0 * -inf = nan
     "hardswish": {("forward", -math.inf, "nan", 0.0)},  # torch: -inf * relu6(-inf + 3) / 6 = -inf * 0
-    "prelu-0.25": {("jvp", -math.inf, "nan", 0.125)},  # bug: torch's jvp gives 0.25 * 0.5
+    # the library gives the limits (0.5 f' = 0.5 or 0, f'' = 0); the 50-digit reference evaluates inf * 0 = nan
+    "gelu_tanh-tanh": {("backward", math.inf, 0.5, "nan"), ("backward", -math.inf, 0.0, "nan"),
+                       ("jvp", math.inf, 0.5, "nan"), ("jvp", -math.inf, 0.0, "nan"),
+                       ("double backward", math.inf, 0.0, "nan"), ("double backward", -math.inf, 0.0, "nan"),
+                       ("double backward, grad_output", math.inf, -0.25, "nan"),
+                       ("double backward, grad_output", -math.inf, 0.0, "nan")},
 }
 
 
@@ -126,16 +70,22 @@ def test_at_infinity(case):
         FORMULAS[name].check(apply, args, points=(math.inf, -math.inf))
         found = set()
     except S.SymbolicMismatch as err:
-        found = {(m.quantity, m.point, "nan" if math.isnan(m.implemented) else m.implemented, m.expected)
+        found = {(m.quantity, m.point, *("nan" if math.isnan(v) else v for v in (m.implemented, m.expected)))
                  for m in err.mismatches}
     assert found == AT_INFINITY.get(_id(case), set())
 
 
-def test_every_elementwise_function_has_a_formula():
-    covered = {apply.__self__ for _, apply, _ in CASES} | {fn.GELUFunction}
-    elementwise = {getattr(fn, n) for n in fn.__all__} - {
-        fn.LinearFunction, fn.MSELossFunction, fn.CrossEntropyFunction, fn.LayerNormFunction}
-    assert elementwise == covered
+def test_every_function_declares_formulas_and_every_formula_is_checked():
+    assert set(FUNCTIONS) == {getattr(fn, n) for n in fn.__all__}
+    checked = {name for f in FUNCTIONS for name, _ in f._formula_checks}
+    assert checked == set(RULES)
+    matrix = {f for f in FUNCTIONS if not isinstance(next(iter(f._formulas().values())), S.Elementwise)}
+    assert matrix == {fn.LinearFunction, fn.MSELossFunction, fn.CrossEntropyFunction, fn.LayerNormFunction}
+    assert len(FORMULAS) == 16 and len(RULES) == 23
+    for f in FUNCTIONS:  # no typed derivative left; a typed forward only for the matrix Functions
+        assert not hasattr(f, "BACKWARD_MATH"), f
+        assert hasattr(f, "FORWARD_MATH") == (f in matrix), f
+        assert "printed by sympy from ``formulas()``" in f.__doc__, f
 
 
 def test_all_checks_are_fast():
@@ -374,6 +324,19 @@ def test_to_torch_matches_the_50_digit_reference(name):
 # --- rewritten forms ---
 
 
+@pytest.mark.parametrize("name", sorted(IMPLEMENTED))
+def test_the_implemented_form_of_the_derivative_is_the_derived_one(name):
+    """Each op module's implemented() (the form the code computes) equals sympy's derivative of formulas()."""
+    rule = FORMULAS[name]
+    values = {p.name: v for p, v in zip(rule.params, (1.5, 20.0))}  # alpha/a/beta 1.5, threshold 20
+    proof = S.same(rule.first, IMPLEMENTED[name], values=values or None)
+    assert proof.method in ("simplify", "cases", "numeric"), proof
+
+
+def test_the_rewritten_forms_the_brief_names_are_all_stated_in_the_ops():
+    assert {"silu", "mish", "softplus", "gelu_tanh", "elu"} <= set(IMPLEMENTED)
+
+
 def test_same_proves_the_rewritten_forms_the_code_uses():
     s = S.sigmoid(x)
     assert S.same(sympy.diff(x * s, x), s * (1 + x * (1 - s))).method == "simplify"  # SiLU backward
@@ -437,38 +400,14 @@ def test_latex_prints_cases_and_sigma():
 # --- matrix Functions: gradients derived on small matrices of symbols ---
 
 
-def _layer_norm(input, weight, bias):
-    return fn.LayerNormFunction.apply(input, (3,), weight, bias, 1e-5)[0]  # (output, mean, rstd)
-
-
-MATRIX_CASES = {
-    "linear": (S.linear_rule, fn.LinearFunction.apply, {}),
-    "mse": (S.mse_rule, fn.MSELossFunction.apply, dict(
-        call=lambda input, target: fn.MSELossFunction.apply(input, target, "mean", None))),
-    "mse_weighted": (lambda: S.mse_rule(weighted=True), fn.MSELossFunction.apply, dict(
-        call=lambda input, target, weight: fn.MSELossFunction.apply(input, target, "mean", weight),
-        values={"weight": torch.tensor([[0.5, 1.0, 2.0], [1.5, 0.25, 1.0]])})),
-    "cross_entropy_probs": (S.cross_entropy_rule, fn.CrossEntropyFunction.apply, dict(
-        call=lambda input, target: fn.CrossEntropyFunction.apply(input, target, None, -100, "mean", 0.0),
-        values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])})),
-    "cross_entropy_probs_weight_smoothing": (
-        lambda: S.cross_entropy_rule(weighted=True, label_smoothing=0.1), fn.CrossEntropyFunction.apply, dict(
-            call=lambda input, target, weight: fn.CrossEntropyFunction.apply(input, target, weight, -100, "mean", 0.1),
-            values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]),
-                    "weight": torch.tensor([0.5, 1.0, 2.0])})),
-    "cross_entropy_indices_weight": (
-        lambda: S.cross_entropy_rule(indices=[2, 0], weighted=True), fn.CrossEntropyFunction.apply, dict(
-            call=lambda input, weight: fn.CrossEntropyFunction.apply(input, torch.tensor([2, 0]), weight, -100, "mean", 0.0),
-            values={"weight": torch.tensor([0.5, 1.0, 2.0])})),
-    "layer_norm": (S.layer_norm_rule, None, dict(call=_layer_norm)),
-}
+MATRIX_CASES = {name: (f, RULES[name], kwargs) for f in FUNCTIONS for name, kwargs in f._formula_checks
+                if name not in FORMULAS}
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX_CASES))
 def test_matrix_function_gradients_agree_with_sympy(name):
-    make, apply, kwargs = MATRIX_CASES[name]
-    rule = make()
-    worst = rule.check(apply, **kwargs)
+    function, rule, kwargs = MATRIX_CASES[name]
+    worst = rule.check(function.apply, **kwargs)
     assert set(worst) == set(rule.shapes) and max(worst.values()) < 1e-12, worst
     proofs = rule.verify_general()
     assert all(p.method == "simplify" for p in proofs.values()), proofs
@@ -580,6 +519,6 @@ def _katex_errors(formulas):
 def test_every_latex_renders_in_katex():
     formulas = [rule.latex() for rule in FORMULAS.values()]
     formulas += [FORMULAS["elu"].latex({"alpha": 1.3}), FORMULAS["softplus"].latex(simplify=True)]
-    formulas += [make().latex() for make, _, _ in MATRIX_CASES.values()]
+    formulas += [rule.latex() for _, rule, _ in MATRIX_CASES.values()]
     assert _katex_errors(formulas) == []
     assert _katex_errors([r"\notacommand{x}"])  # the checker does catch what KaTeX refuses

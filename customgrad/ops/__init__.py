@@ -11,7 +11,7 @@ The mechanics several operations share each live in one private module, explaine
 - ``_inplace.py``: in-place operations (what an in-place forward must keep, and ``torch.func``);
 - ``_checks.py``: argument checks that fail the way torch fails;
 - ``_reduction.py``: the losses' ``reduction`` argument;
-- ``_docs.py``: each Function's formulas, written once on the Function;
+- ``_docs.py``: each Function's formulas, from its module's sympy ``formulas()``, checked and printed;
 - ``_registry.py``: the twin registry (:mod:`customgrad.twins` is its public face);
 - ``_compile.py``: each Function's jvp-less variant, which ``torch.compile`` traces without a break;
 - ``_autocast.py``: mixed precision, the way torch's autocast treats each twin.

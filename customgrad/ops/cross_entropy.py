@@ -140,8 +140,37 @@ def _terms(input, target, weight, ignore_index, smoothing, probs):
     return x, w, r, (r if w is None else r * w), hits, total
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {
+        "cross_entropy_probs": S.cross_entropy_rule(),
+        "cross_entropy_probs_weight_smoothing": S.cross_entropy_rule(weighted=True, label_smoothing=0.1),
+        "cross_entropy_indices_weight": S.cross_entropy_rule(indices=[2, 0], weighted=True),
+    }
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (
+    ("cross_entropy_probs", dict(
+        call=lambda input, target: CrossEntropyFunction.apply(input, target, None, -100, "mean", 0.0),
+        values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])})),
+    ("cross_entropy_probs_weight_smoothing", dict(
+        call=lambda input, target, weight: CrossEntropyFunction.apply(input, target, weight, -100, "mean", 0.1),
+        values={"target": torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]), "weight": torch.tensor([0.5, 1.0, 2.0])})),
+    ("cross_entropy_indices_weight", dict(
+        call=lambda input, weight: CrossEntropyFunction.apply(input, torch.tensor([2, 0]), weight, -100, "mean", 0.0),
+        values={"weight": torch.tensor([0.5, 1.0, 2.0])})),
+)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class CrossEntropyFunction(torch.autograd.Function):
     r"""Cross-entropy of logits against class indices or class probabilities, with a hand-written backward.
 
@@ -207,14 +236,6 @@ class CrossEntropyFunction(torch.autograd.Function):
               & D = \sum_n w_{y_n} [y_n \ne \text{ignore\_index}] \quad \text{(class indices } y\text{)} \\
               (1-\varepsilon)\, t_{n,c} + \varepsilon / C, & D = \text{number of samples} \quad
               \text{(probabilities } t\text{)} \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x_{n,c}} = s_n \Big(p_{n,c} \sum_k q_{n,k} - q_{n,c}\Big), \qquad
-              s_n = \frac{\partial L}{\partial \ell_n}, \qquad p = \operatorname{softmax}(x)
-
-    .. math:: \frac{\partial L}{\partial t_{n,c}} = -s_n\,(1-\varepsilon)\,w_c \log p_{n,c}, \qquad
-              \frac{\partial L}{\partial w_c} = -\sum_n s_n\, r_{n,c} \log p_{n,c}
-              \;\Big(- \frac{L}{D}\,\#\{n : y_n = c\} \text{ for a weighted 'mean'}\Big)
     """
 
     generate_vmap_rule = True

@@ -17,8 +17,23 @@ from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"cube": S.Elementwise(x**3, name="cube")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("cube", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class CubeFunction(torch.autograd.Function):
     r"""The cube :math:`x^3` with a hand-written backward.
 
@@ -47,12 +62,6 @@ class CubeFunction(torch.autograd.Function):
         (8.0, 12.0)
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x^3
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\, 3x^2
-    """
 
     generate_vmap_rule = True
 

@@ -54,8 +54,39 @@ def _slope(ctx) -> torch.Tensor:
     return _slope_from_output(kept, ctx.alpha) if ctx.from_output else _slope_from_input(kept, ctx.alpha)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    alpha = S.symbols("alpha")
+    # at 0 the value alpha, as torch
+    return {"elu": S.Elementwise(sympy.Piecewise((x, x > 0), (alpha * (sympy.exp(x) - 1), True)), (alpha,), name="elu")}
+
+
+def implemented():
+    """The derivative as the code computes it: from the output, alpha e^x = y + alpha for x <= 0."""
+    import sympy
+
+    from .. import symbolic as S
+
+    (alpha,) = (rule := formulas()["elu"]).params
+    y = rule.forward.args[1][0]  # the x <= 0 branch of the forward
+    return {"elu": sympy.Piecewise((1, S.x > 0), (y + alpha, True))}
+
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = tuple(("elu", (a,)) for a in (1.0, 1.3, 0.5, -0.5))
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class ELUFunction(torch.autograd.Function):
     r"""Exponential linear unit with a hand-written backward.
 
@@ -97,14 +128,6 @@ class ELUFunction(torch.autograd.Function):
         tensor([0.3679, 1.0000, 1.0000])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} = y + \alpha & x \le 0 \end{cases}
-              \qquad \text{(at } x = 0 \text{ the value } \alpha\text{, PyTorch's convention)}
-    """
 
     generate_vmap_rule = True
 

@@ -19,8 +19,25 @@ from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    return {"exp": S.Elementwise(sympy.exp(x), name="exp")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("exp", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class ExpFunction(torch.autograd.Function):
     r"""The exponential with a hand-written backward: the derivative is the output.
 
@@ -50,12 +67,6 @@ class ExpFunction(torch.autograd.Function):
         True
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = e^{x}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\, y
-    """
 
     generate_vmap_rule = True
 

@@ -30,6 +30,13 @@ _BETA = math.sqrt(2.0 / math.pi)  # tanh approximation: tanh(beta (x + kappa x^3
 _KAPPA = 0.044715
 
 
+# Beyond |x| = 25 the tanh approximation's derivative is exactly 1 (x > 0) or 0 (x < 0) in every
+# floating dtype: z = 2 beta (x + kappa x^3) is about +-1155 there, sigma(z) rounds to 1 or 0.
+# _tanh_slope clamps x to this range first, so z never overflows (it did from |x| ~ 9.4e102 in
+# float64, 1.2e13 in float32, and inf - inf gave nan); x^2 stays 625, finite in float16 too.
+_TANH_SATURATED = 25.0
+
+
 def _exact_slope(x: torch.Tensor) -> torch.Tensor:
     r"""``Phi(x) + x phi(x)`` as a new tensor.
 
@@ -56,7 +63,12 @@ def _tanh_slope(x: torch.Tensor) -> torch.Tensor:
     ``sigmoid`` is a fast kernel where ``tanh`` is not.  :math:`(1 - s)\,s w` is formed as
     :math:`sw - s \cdot sw`; its rounding error, about :math:`\epsilon\,|w|`, only arises where
     the derivative is close to 1 and stays far inside the comparison tolerances.
+
+    :math:`x` is first clamped to :math:`[-25, 25]`, beyond which the derivative is exactly 1
+    or 0 in every dtype, so :math:`z` cannot overflow (``inf - inf`` would give nan).  The clamp
+    is differentiable, so the double backward is unchanged inside and 0 (as :math:`f''`) outside.
     """
+    x = x.clamp(-_TANH_SATURATED, _TANH_SATURATED)  # nan stays nan
     z = torch.mul(x, x).mul_(2 * _BETA * _KAPPA).add_(2 * _BETA).mul_(x)
     w = z.mul(3).sub_(x, alpha=4 * _BETA)
     s = z.sigmoid_()
@@ -70,8 +82,43 @@ def _slope(x: torch.Tensor, approximate: str) -> torch.Tensor:
     return _tanh_slope(x) if approximate == "tanh" else _exact_slope(x)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    kappa = sympy.Float(_KAPPA)
+    return {
+        "gelu": S.Elementwise(x / 2 * (1 + sympy.erf(x / sympy.sqrt(2))), name="gelu"),
+        "gelu_tanh": S.Elementwise(x / 2 * (1 + sympy.tanh(sympy.sqrt(2 / sympy.pi) * (x + kappa * x**3))),
+                                   name="gelu_tanh"),
+    }
+
+
+def implemented():
+    """``_tanh_slope``: s + s (1 - s) w with z = 2 beta (x + kappa x^3), s = sigma(z), w = 3 z - 4 beta x
+    (inside |x| <= 25; beyond, the limit 1 or 0)."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x, b = S.x, sympy.sqrt(2 / sympy.pi)
+    z = 2 * b * (x + sympy.Float(_KAPPA) * x**3)
+    s = S.sigmoid(z)
+    return {"gelu_tanh": s + s * (1 - s) * (3 * z - 4 * b * x)}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("gelu", ("none",)), ("gelu_tanh", ("tanh",)))
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class GELUFunction(torch.autograd.Function):
     r"""Gaussian error linear unit with a hand-written backward, exact or tanh-approximated.
 
@@ -87,7 +134,11 @@ class GELUFunction(torch.autograd.Function):
     not determine :math:`x`).  ``approximate``, a string, is kept on ``ctx``.
 
     Numerics: :math:`x\,\varphi(x)` underflows to 0 for large :math:`|x|`, so the gradient is
-    exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.
+    exactly 0 or 1 far out; at :math:`\pm\infty` it is nan, as torch's.  With
+    ``approximate='tanh'`` the gradient (backward, ``jvp``, double backward) is exactly 1 or 0 for
+    every :math:`|x| \ge 25`, :math:`\pm\infty` included.  Here the library differs from torch on
+    purpose: torch's tanh backward is nan from :math:`|x| \approx 1.34 \cdot 10^{154}` in float64
+    (:math:`1.8 \cdot 10^{19}` in float32), where :math:`x^2` overflows; the mathematics says 1 or 0.
 
     Args:
         input (Tensor): floating point, any shape.
@@ -106,17 +157,6 @@ class GELUFunction(torch.autograd.Function):
         tensor([-0.0833,  0.5000,  1.0833])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x\,\Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}\frac{x}{\sqrt 2}\right)
-              \quad\text{or, with approximate='tanh',}\quad
-              y = \frac{x}{2}\left(1 + \tanh u\right),\; u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \left(\Phi(x) + x\,\varphi(x)\right),\quad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
-              \quad\text{or}\quad \frac{\partial L}{\partial y}\left(\frac{1 + \tanh u}{2}
-              + \frac{x}{2}\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)\right)
-    """
 
     generate_vmap_rule = True
 

@@ -27,8 +27,27 @@ def _slope(x: torch.Tensor) -> torch.Tensor:
     return TF.threshold(t, -0.5, 0.0, inplace=True)  # x <= -3: slope 0
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    # torch 2.13 (and the code): slope 0 at -3 and 1 at 3, the outer values
+    return {"hardswish": S.Elementwise(sympy.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)),
+                                       name="hardswish")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("hardswish", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class HardSwishFunction(torch.autograd.Function):
     r"""HardSwish with a hand-written backward.
 
@@ -67,15 +86,6 @@ class HardSwishFunction(torch.autograd.Function):
         tensor([0.0000, 0.5000, 1.0000, 1.0000])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x \cdot \frac{\operatorname{ReLU6}(x + 3)}{6}
-              = \begin{cases} 0 & x \le -3 \\ x (x + 3) / 6 & -3 < x < 3 \\ x & x \ge 3 \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \begin{cases} 0 & x \le -3 \\ x/3 + 1/2 & -3 < x < 3 \\ 1 & x \ge 3 \end{cases}
-              \qquad \text{(at } x = \pm 3 \text{ the outer value, PyTorch's convention)}
-    """
 
     generate_vmap_rule = True
 

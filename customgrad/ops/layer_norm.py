@@ -27,8 +27,25 @@ def _normalize_backward(grad_xhat, xhat, rstd, dims):
     return rstd * (centred - xhat * (xhat * grad_xhat).mean(dims, keepdim=True))
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"layer_norm": S.layer_norm_rule()}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (
+    ("layer_norm", dict(call=lambda input, weight, bias: LayerNormFunction.apply(input, (3,), weight, bias, 1e-5)[0])),
+)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class LayerNormFunction(torch.autograd.Function):
     r"""Layer normalisation over the trailing ``normalized_shape`` dimensions, with a hand-written backward.
 
@@ -88,15 +105,6 @@ class LayerNormFunction(torch.autograd.Function):
               \sigma^2 = \frac{1}{H} \sum_{j} (x_j - \mu)^2, \qquad
               \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad
               y = \gamma \odot \hat x + \beta
-    """
-    BACKWARD_MATH = r"""
-    .. math:: g = \gamma \odot \frac{\partial L}{\partial y}, \qquad
-              \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2 + \epsilon}}
-              \Big(g - \overline{g} - \hat x\, \overline{g \odot \hat x}\Big)
-
-    .. math:: \frac{\partial L}{\partial \gamma} = \sum_{\text{rows}} \frac{\partial L}{\partial y} \odot \hat x, \qquad
-              \frac{\partial L}{\partial \beta} = \sum_{\text{rows}} \frac{\partial L}{\partial y}
-              \qquad (\overline{v} = \text{mean of } v \text{ over the normalised dims})
     """
 
     generate_vmap_rule = True

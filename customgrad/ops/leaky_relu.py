@@ -32,8 +32,28 @@ def _slope(t: torch.Tensor, negative_slope: float) -> torch.Tensor:
     return TF.threshold(d, 0.0, slope, inplace=inplace)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    negative_slope = S.symbols("negative_slope")
+    # at 0 the negative slope (sign(0) = 0 clamps to the slope)
+    return {"leaky_relu": S.Elementwise(sympy.Piecewise((x, x > 0), (negative_slope * x, True)), (negative_slope,),
+                                        name="leaky_relu")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = tuple(("leaky_relu", (s,)) for s in (0.01, 0.2, 0.0, 1.0, 1.5, -0.1))
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class LeakyReLUFunction(torch.autograd.Function):
     r"""Leaky rectified linear unit with a hand-written backward.
 
@@ -73,14 +93,6 @@ class LeakyReLUFunction(torch.autograd.Function):
         tensor([0.1000, 0.1000, 1.0000])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \begin{cases} x & x > 0 \\ \text{negative\_slope} \cdot x & x \le 0 \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \begin{cases} 1 & x > 0 \\ \text{negative\_slope} & x \le 0 \end{cases}
-              \qquad \text{(at } x = 0 \text{ the negative slope, PyTorch's convention)}
-    """
 
     generate_vmap_rule = True
 

@@ -23,8 +23,33 @@ def _real_if_real(grad, input):
     return grad.real if grad.is_complex() and not input.is_complex() else grad
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    a = S.symbols("a")
+    return {"learned_silu": S.Elementwise(a * x * S.sigmoid(x), (a,), name="learned_silu")}
+
+
+def implemented():
+    """SiLU's ``silu_grad`` times the slope: a sigma (1 + x (1 - sigma))."""
+    from .. import symbolic as S
+
+    (a,) = formulas()["learned_silu"].params
+    s = S.sigmoid(S.x)
+    return {"learned_silu": a * s * (1 + S.x * (1 - s))}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("learned_silu", (torch.tensor([0.7]),)),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class LearnedSiLUFunction(torch.autograd.Function):
     r"""SiLU with a learnable scale: :math:`a\,x\,\sigma(x)`, gradients for both :math:`x` and :math:`a`.
 
@@ -60,15 +85,6 @@ class LearnedSiLUFunction(torch.autograd.Function):
         (torch.Size([1]), True)
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = a\,x\,\sigma(x)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,
-              a\,\sigma(x)\bigl(1 + x\,(1 - \sigma(x))\bigr), \qquad
-              \frac{\partial L}{\partial a} = \sum_{\text{broadcast}}
-              \frac{\partial L}{\partial y}\, x\,\sigma(x)
-    """
 
     generate_vmap_rule = True
 

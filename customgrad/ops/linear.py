@@ -26,8 +26,23 @@ def _rows(t: torch.Tensor) -> torch.Tensor:
     return t.reshape(math.prod(t.shape[:-1]), t.shape[-1])
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"linear": S.linear_rule()}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("linear", {}),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class LinearFunction(torch.autograd.Function):
     r"""Affine map :math:`y = x W^\top + b` with hand-written matrix-calculus gradients.
 
@@ -75,11 +90,6 @@ class LinearFunction(torch.autograd.Function):
 
     FORWARD_MATH = r"""
     .. math:: y = x W^\top + b, \qquad y_{k,i} = \sum_j x_{k,j} W_{i,j} + b_i
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\, W, \qquad
-              \frac{\partial L}{\partial W} = \sum_k \Big(\frac{\partial L}{\partial y_k}\Big)^{\!\top} x_k, \qquad
-              \frac{\partial L}{\partial b} = \sum_{\text{broadcast dims}} \frac{\partial L}{\partial y}
     """
 
     generate_vmap_rule = True

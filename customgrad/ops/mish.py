@@ -53,8 +53,36 @@ def mish_grad(grad, input, fast):
     return out.mul_(bracket)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    return {"mish": S.Elementwise(x * sympy.tanh(S.softplus(x)), name="mish")}
+
+
+def implemented():
+    """``mish_grad`` through sigma: r = 1 - sigma, u = 1 + r^2, q = r / u; sigma (1/u + q + 4 x q^2)."""
+    from .. import symbolic as S
+
+    s = S.sigmoid(S.x)
+    r = 1 - s
+    u = 1 + r**2
+    q = r / u
+    return {"mish": s * (1 / u + q + 4 * S.x * q**2)}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("mish", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class MishFunction(torch.autograd.Function):
     r"""Mish with a hand-written, overflow-free backward.
 
@@ -91,14 +119,6 @@ class MishFunction(torch.autograd.Function):
         True
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x \tanh\bigl(\operatorname{softplus}(x)\bigr) = x \tanh\bigl(\ln(1 + e^{x})\bigr)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \left( \frac{\sigma\,(1 + r)}{1 + r^2}
-              + x\,\sigma \left(\frac{2r}{1 + r^2}\right)^{2} \right)
-    """
 
     generate_vmap_rule = True
 

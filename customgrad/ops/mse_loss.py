@@ -24,8 +24,28 @@ def check_mse_dtypes(input: torch.Tensor, target: torch.Tensor) -> None:
         raise NotImplementedError(f"mse_loss(): not implemented for {dtype}; expected floating-point input or target")
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"mse": S.mse_rule(), "mse_weighted": S.mse_rule(weighted=True)}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (
+    ("mse", dict(call=lambda input, target: MSELossFunction.apply(input, target, "mean", None))),
+    ("mse_weighted", dict(
+        call=lambda input, target, weight: MSELossFunction.apply(input, target, "mean", weight),
+        values={"weight": torch.tensor([[0.5, 1.0, 2.0], [1.5, 0.25, 1.0]])})),
+)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class MSELossFunction(torch.autograd.Function):
     r"""Mean squared error between ``input`` and ``target``, with a hand-written backward.
 
@@ -74,16 +94,6 @@ class MSELossFunction(torch.autograd.Function):
               \ell = \begin{cases} w\, d^2 & \text{'none'} \\ \sum w\, d^2 & \text{'sum'} \\
               \frac{1}{N} \sum d^2 \ \text{ or } \ \frac{\sum w\, d^2}{\sum w} & \text{'mean'} \end{cases}
               \qquad (w = 1 \text{ without weight})
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = 2\, w\, d\, s, \qquad
-              \frac{\partial L}{\partial t} = -2\, w\, d\, s, \qquad
-              s = \begin{cases} \partial L / \partial \ell & \text{'none', 'sum'} \\
-              \frac{1}{N}\,\partial L / \partial \ell \ \text{ or } \
-              \frac{1}{\sum w}\,\partial L / \partial \ell & \text{'mean'} \end{cases}
-
-    .. math:: \frac{\partial L}{\partial w} = s\, d^2
-              \quad \Big(\text{weighted 'mean': } s\,(d^2 - \ell)\Big)
     """
 
     generate_vmap_rule = True

@@ -38,8 +38,27 @@ def _slope(input: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
     return torch.addcmul(slope, positive, 1 - slope)  # w + [x > 0] (1 - w)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    a = S.symbols("a")
+    # one slope a; at 0 the slope, as leaky_relu
+    return {"prelu": S.Elementwise(sympy.Piecewise((x, x > 0), (a * x, True)), (a,), name="prelu")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("prelu", (torch.tensor([0.25]),)),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class PReLUFunction(torch.autograd.Function):
     r"""Parametric ReLU with a hand-written backward for the input and the slopes.
 
@@ -80,16 +99,6 @@ class PReLUFunction(torch.autograd.Function):
         tensor([-4., -4.])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y_{n,c,\dots} = \begin{cases} x_{n,c,\dots} & x_{n,c,\dots} > 0 \\
-              w_c \, x_{n,c,\dots} & x_{n,c,\dots} \le 0 \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \begin{cases} 1 & x > 0 \\ w_c & x \le 0 \end{cases}, \qquad
-              \frac{\partial L}{\partial w_c} = \sum_{n,\dots} \frac{\partial L}{\partial y_{n,c,\dots}}
-              \min(x_{n,c,\dots}, 0)
-    """
 
     generate_vmap_rule = True
 
@@ -123,7 +132,10 @@ class PReLUFunction(torch.autograd.Function):
         if input_tangent is not None:
             tangent = chain(input_tangent, _slope(input, slope))
         if weight_tangent is not None:
-            by_weight = input.clamp(max=0) * channel_view(weight_tangent, input)
+            # Forward AD hands a zero tangent for a weight that is not a dual tensor; where the
+            # tangent is 0 the term is 0, not min(x, 0) * 0, which is nan at x = -inf and nan.
+            wt = channel_view(weight_tangent, input)
+            by_weight = torch.where(wt == 0, 0.0, input.clamp(max=0) * wt)
             tangent = by_weight if tangent is None else tangent + by_weight
         return tangent
 

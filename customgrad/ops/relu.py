@@ -44,8 +44,26 @@ def _derivative(output: torch.Tensor) -> torch.Tensor:
     return torch.ne(y, _ZERO, out=torch.empty_like(y))
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    # relu'(0) = 0: the code keeps x > 0 (y != 0)
+    return {"relu": S.Elementwise(sympy.Piecewise((0, x <= 0), (x, True)), name="relu")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("relu", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class ReLUFunction(torch.autograd.Function):
     r"""Rectified linear unit with a hand-written backward.
 
@@ -83,13 +101,6 @@ class ReLUFunction(torch.autograd.Function):
         tensor([0., 0., 0., 1., 1.])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \max(0, x)
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,\mathbb{1}[x > 0],
-              \qquad \operatorname{relu}'(0) = 0 \text{ (PyTorch's convention)}
-    """
 
     generate_vmap_rule = True
 

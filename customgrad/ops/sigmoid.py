@@ -18,8 +18,31 @@ from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"sigmoid": S.Elementwise(S.sigmoid(x), name="sigmoid")}
+
+
+def implemented():
+    """The backward from the output y = sigma(x): y - y^2 (``g y - (g y) y``)."""
+    from .. import symbolic as S
+
+    y = S.sigmoid(S.x)
+    return {"sigmoid": y - y * y}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("sigmoid", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class SigmoidFunction(torch.autograd.Function):
     r"""The logistic sigmoid with a hand-written backward, written from the output.
 
@@ -52,12 +75,6 @@ class SigmoidFunction(torch.autograd.Function):
         True
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \sigma(x) = \frac{1}{1 + e^{-x}}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\, y\,(1 - y)
-    """
 
     generate_vmap_rule = True
 

@@ -44,8 +44,31 @@ def silu_grad(grad, input, sigma, fast, grad_is_scratch=False):
     return out.addcmul_(out, sigma)
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"silu": S.Elementwise(x * S.sigmoid(x), name="silu")}
+
+
+def implemented():
+    """``silu_grad``: sigma (1 + x (1 - sigma)), never forming e^(-x)."""
+    from .. import symbolic as S
+
+    s = S.sigmoid(S.x)
+    return {"silu": s * (1 + S.x * (1 - s))}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("silu", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class SwishFunction(torch.autograd.Function):
     r"""SiLU, also called Swish: :math:`x\,\sigma(x)`, with a hand-written backward.
 
@@ -85,13 +108,6 @@ class SwishFunction(torch.autograd.Function):
         True
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x\,\sigma(x) = \frac{x}{1 + e^{-x}}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,
-              \sigma(x)\bigl(1 + x\,(1 - \sigma(x))\bigr)
-    """
 
     generate_vmap_rule = True
 

@@ -33,8 +33,38 @@ def _slope(x: torch.Tensor, beta: float, threshold: float) -> torch.Tensor:
     return u.neg_().sigmoid_()
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    beta, threshold = S.symbols("beta threshold")
+    # linear where beta * x > threshold, as torch
+    return {"softplus": S.Elementwise(sympy.Piecewise((x, beta * x > threshold), (S.softplus(beta * x) / beta, True)),
+                                      (beta, threshold), name="softplus")}
+
+
+def implemented():
+    """``_slope``: sigmoid(beta x), 1 where beta x > threshold (never the overflowing e^(beta x) / (e^(beta x) + 1))."""
+    import sympy
+
+    from .. import symbolic as S
+
+    beta, threshold = formulas()["softplus"].params
+    return {"softplus": sympy.Piecewise((1, beta * S.x > threshold), (S.sigmoid(beta * S.x), True))}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = tuple(("softplus", bt) for bt in ((1.0, 20.0), (2.0, 20.0), (1.0, 1.0), (2.0, 1.0), (0.5, 15.0)))
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class SoftplusFunction(torch.autograd.Function):
     r"""Softplus with a hand-written backward, linear above ``threshold`` as torch's.
 
@@ -71,15 +101,6 @@ class SoftplusFunction(torch.autograd.Function):
         tensor([0.1192, 0.5000, 1.0000])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \begin{cases} \frac{1}{\beta}\log\left(1 + e^{\beta x}\right) & \beta x \le \text{threshold} \\
-              x & \beta x > \text{threshold} \end{cases}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
-              \begin{cases} \sigma(\beta x) = \frac{1}{1 + e^{-\beta x}} & \beta x \le \text{threshold} \\
-              1 & \beta x > \text{threshold} \end{cases}
-    """
 
     generate_vmap_rule = True
 

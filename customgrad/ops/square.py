@@ -16,8 +16,23 @@ from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    from .. import symbolic as S
+
+    x = S.x
+    return {"square": S.Elementwise(x**2, name="square")}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("square", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class SquareFunction(torch.autograd.Function):
     r"""The square :math:`x^2` with a hand-written backward.
 
@@ -47,12 +62,6 @@ class SquareFunction(torch.autograd.Function):
         (4.0, 4.0)
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x^2
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\, 2x
-    """
 
     generate_vmap_rule = True
 

@@ -16,8 +16,34 @@ from ._docs import documented
 from ._registry import Twin, register, unary
 
 
+# ----------------------------------------------------------------------------- formulas (see _docs.py)
+
+def formulas():
+    """The forward in sympy, the one source of this Function's formulas (``_docs.py``); imports sympy."""
+    import sympy
+
+    from .. import symbolic as S
+
+    x = S.x
+    return {"tanh": S.Elementwise(sympy.tanh(x), name="tanh")}
+
+
+def implemented():
+    """The backward from the output y = tanh(x): 1 - y^2."""
+    import sympy
+
+    from .. import symbolic as S
+
+    return {"tanh": 1 - sympy.tanh(S.x) ** 2}
+
+
+# The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
+# formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
+FORMULA_CHECKS = (("tanh", ()),)
+
+
 @compiled_variant
-@documented
+@documented(formulas, checks=FORMULA_CHECKS)
 class TanhFunction(torch.autograd.Function):
     r"""The hyperbolic tangent with a hand-written backward, written from the output.
 
@@ -47,12 +73,6 @@ class TanhFunction(torch.autograd.Function):
         True
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}
-    """
-    BACKWARD_MATH = r"""
-    .. math:: \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,(1 - y^2)
-    """
 
     generate_vmap_rule = True
 
