@@ -222,6 +222,6 @@ class Bilingual:
 
         def block(lang: str, lines: list[str]) -> str:
             body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-            return f'<div class="cg-lang" lang="{lang}">{body}</div>'
+            return f'<div class="cg-bilingual" lang="{lang}">{body}</div>'
 
         return block("en", self.english) + block("zh-CN", self.chinese)
