@@ -414,3 +414,30 @@ def test_every_setting_passes_gradcheck_and_gradgradcheck(name, index):
                                                     **{k: v.detach() if isinstance(v, torch.Tensor) else v
                                                        for k, v in kwargs.items()})
     assert_close(ours, theirs)
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if len(TWINS[n].sample(torch.float64)[0]) == 1])
+def test_jvp_tangent_is_differentiable_like_torch(name):
+    """Reverse over forward: the gradient of the jvp's tangent, w.r.t. the point and the tangent, as torch's.
+
+    A jvp that updated its formula in place would give the right tangent but a wrong gradient of it.
+    """
+    import torch.autograd.forward_ad as fwAD
+
+    twin = TWINS[name]
+    kwargs = twin.sample(torch.float64)[1]
+
+    def grads(fn):
+        # Off the kinks: at a kink itself ELU's reverse-over-forward takes the other branch than torch's.
+        x = torch.linspace(-6, 6, 12, dtype=torch.float64, requires_grad=True)
+        t = torch.linspace(-1, 2, 12, dtype=torch.float64, requires_grad=True)
+        with fwAD.dual_level():
+            tangent = fwAD.unpack_dual(fn(fwAD.make_dual(x, t), **kwargs)).tangent
+        # A step's derivative does not depend on x (relu): no graph back to x there, a zero gradient.
+        return tangent, torch.autograd.grad((tangent * torch.arange(12)).sum(), (x, t),
+                                            allow_unused=True, materialize_grads=True)
+
+    (ours, ours_grads), (theirs, theirs_grads) = grads(twin.ours), grads(twin.reference)
+    assert_close(ours, theirs)
+    for a, b in zip(ours_grads, theirs_grads, strict=True):
+        assert_close(a, b)
