@@ -55,26 +55,6 @@ def test_integer_inputs_raise_like_torch(inplace):
         F.mish(torch.arange(3), inplace=inplace)
 
 
-def test_inplace_apply_saves_the_values_it_overwrote(saved_for_backward):
-    x = torch.randn(6, dtype=torch.float64, requires_grad=True)
-    h = x * 1
-    values = h.detach().clone()
-    out = []
-    saved = saved_for_backward(lambda: out.append(MishFunction.apply(h, True)))
-    y = out[0]
-    assert y is h and not torch.equal(h.detach(), values)
-    assert len(saved) == 1 and torch.equal(saved[0], values)
-    y.sum().backward()
-    xr = x.detach().clone().requires_grad_()
-    TF.mish(xr).sum().backward()
-    assert_close(x.grad, xr.grad)
-
-
-def test_inplace_under_torch_func_like_torch(inplace_transform):
-    x = torch.randn(3, 4, dtype=torch.float64)
-    assert_close(inplace_transform(F.mish, x), inplace_transform(TF.mish, x))
-
-
 def test_saves_only_the_input(assert_saves_exactly):
     assert_saves_exactly(MishFunction, "input")
 

@@ -441,3 +441,21 @@ def test_jvp_tangent_is_differentiable_like_torch(name):
     assert_close(ours, theirs)
     for a, b in zip(ours_grads, theirs_grads, strict=True):
         assert_close(a, b)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "hardswish"])
+def test_inplace_apply_saves_the_values_it_overwrote(name, saved_for_backward):
+    """``XFunction.apply(h, True)`` overwrites h, saves a copy of its old values, and differentiates like torch."""
+    twin = TWINS[name]
+    x = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    h = x * 1
+    values = h.detach().clone()
+    out = []
+    saved = saved_for_backward(lambda: out.append(twin.function.apply(h, True)))
+    y = out[0]
+    assert y is h and not torch.equal(h.detach(), values)
+    assert len(saved) == 1 and torch.equal(saved[0], values)
+    y.sum().backward()
+    xr = x.detach().clone().requires_grad_()
+    twin.reference(xr).sum().backward()
+    assert_close(x.grad, xr.grad)
