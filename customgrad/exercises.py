@@ -658,9 +658,9 @@ def _prelu(r: _Run, candidate):
             r.problem(f"{lead}our gradient for weight is {[float(_num(v)) for v in gw.tolist()]} where it should be "
                       f"{[float(_num(v)) for v in rw.tolist()]}: {per}sum grad_output × x over the elements where "
                       f"x <= 0, over the batch and every other dimension but dim 1.", stop=True)
-        r.checked.append(f"forward, gradient of input and of weight equal torch.nn.functional.prelu's, at 0 "
-                         f"included ({words})")
     r.stop_if_wrong()
+    r.checked.append("forward and the gradients of input and weight equal torch.nn.functional.prelu's, 0 included, "
+                     "with one slope per channel and with a single slope")
     gen = torch.Generator().manual_seed(1)
     x = (torch.randn(2, 3, 4, dtype=torch.float64, generator=gen) * 3).requires_grad_()
     w = torch.tensor([0.1, 0.25, -0.5], dtype=torch.float64, requires_grad=True)
@@ -800,7 +800,7 @@ def _relu_mask(r: _Run, candidate):
     if masks and not r.problems:
         r.checked.append(f"saves {len(masks)} torch.bool mask{'s' if len(masks) > 1 else ''} of "
                          f"{sum(t.numel() for t in masks)} bytes for {x.numel()} float32 inputs (the input would take "
-                         f"{x.numel() * x.element_size()}), and nothing else")
+                         f"{x.numel() * x.element_size()} bytes), and nothing else")
 
 
 # --- Huber loss ---------------------------------------------------------------------------------------------
