@@ -69,7 +69,7 @@ import torch.nn.functional as TF
 __all__ = ["EXERCISES", "ExerciseResult", "check", "names"]
 
 class _Statements(dict):
-    """Every exercise: its name -> what to write, in one line (a ``dict``, in the order of :func:`names`).
+    """The exercises, each name mapped to what to write, in one line (a ``dict``, in the order of :func:`names`).
 
     Example:
         >>> EXERCISES["relu_mask"]
@@ -77,7 +77,7 @@ class _Statements(dict):
     """
 
 
-#: Every exercise: its name and, in one line, what to write.
+#: The exercises, each name mapped to what to write, in one line.
 EXERCISES: dict[str, str] = _Statements({
     "hardswish": "a Function class whose apply(input) equals torch.nn.functional.hardswish, forward and "
                  "backward, with torch's slopes at the kinks -3 and 3.",
