@@ -64,6 +64,18 @@ def test_cjk_font_missing_degrades(monkeypatch):
         assert plotting.use_cjk_font() is None
 
 
+def test_plot_curves_one_line_per_label():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_curves("loss", {"a": [3.0, 2.0, 1.0], "b": torch.tensor([1.0, 0.5])}, "step", "loss",
+                               logy=True)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    assert list(lines[1].get_ydata()) == [1.0, 0.5]
+    assert fig.axes[0].get_yscale() == "log"
+    plt.close(fig)
+
+
 def test_plot_panels_one_line_per_series_in_each_panel():
     import matplotlib.pyplot as plt
 
