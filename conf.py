@@ -120,6 +120,7 @@ autosummary_filename_map = {  # docs/api/functions.rst, not docs/api/customgrad.
     "customgrad.ctx_timeline": "ctx_timeline",
     "customgrad.plotting": "plotting",
     "customgrad.exercises": "exercises",
+    "customgrad.checkpoint": "checkpoint",
 }
 autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
 autodoc_member_order = "bysource"  # as the source orders them, not alphabetically

@@ -28,6 +28,7 @@ __all__ = [
     "plot_family",
     "plot_curves",
     "print_differences",
+    "plot_panels",
     "analytical_jacobian",
     "numerical_jacobian",
     "use_cjk_font",
@@ -148,6 +149,59 @@ def print_differences(diffs: dict) -> None:
     print(f"{'function':22} {'max |f diff|':>14} {'max |df diff|':>14}")
     for label, (d_f, d_df) in diffs.items():
         print(f"{label:22} {d_f:14.3g} {d_df:14.3g}")
+
+
+def plot_panels(x, panels: dict, xlabel: str, *, title: str | None = None, logy=(), logx: bool = False,
+                lang: str = "en"):
+    """Line plots side by side on one x axis: one panel per entry of ``panels``, one line per series.
+
+    For measurements taken at a few points (per layer of a network, per depth of a stack): each
+    point is marked, and a series keeps its colour in every panel.
+
+    Args:
+        x: the x values, numbers, or labels (strings), drawn as evenly spaced ticks.
+        panels: maps a panel's title to ``{series label: values}``, one value per entry of ``x``.
+        xlabel: the x axis label, below every panel.
+        title: the figure's title.
+        logy: titles of the panels drawn with a logarithmic y axis.
+        logx: a base-2 logarithmic x axis, for values that double (depths 1, 2, 4, ...).
+        lang: the figure's label, so the site shows it on that language's pages only; the caller
+            writes the titles and labels in that language (Chinese needs :func:`use_cjk_font`).
+
+    Returns:
+        The figure (made with pyplot, so sphinx-gallery collects it).
+
+    Example:
+        >>> fig = plot_panels([1, 2, 4], {"bytes": {"plain": [1, 2, 4], "checkpointed": [1, 1, 1]}}, "depth")
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['plain', 'checkpointed']
+    """
+    import matplotlib.pyplot as plt
+
+    width = min(5.5 * len(panels), 13.0)  # three panels or more share the width of two and a bit
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.0), layout="constrained", squeeze=False)
+    fig.set_label(lang)
+    labels = list(x)
+    positions = range(len(labels)) if any(isinstance(v, str) for v in labels) else labels
+    colours = {}
+    for ax, (name, series) in zip(axes[0], panels.items()):
+        for label, values in series.items():
+            colour = colours.setdefault(label, f"C{len(colours)}")
+            ax.plot(positions, list(values), "o-", color=colour, lw=1.8, ms=4, label=label)
+        if positions is not labels:
+            ax.set_xticks(list(positions), labels)
+        if logx:
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(labels, [str(v) for v in labels])
+        if name in logy:
+            ax.set_yscale("log")
+        ax.set_title(name)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def analytical_jacobian(fn, x: torch.Tensor) -> torch.Tensor:
