@@ -26,6 +26,7 @@ import torch
 __all__ = [
     "value_and_derivative",
     "plot_family",
+    "plot_curves",
     "print_differences",
     "analytical_jacobian",
     "numerical_jacobian",
@@ -99,6 +100,58 @@ def plot_family(title: str, members: dict, x: torch.Tensor, lang: str = "en"):
     ax_f.legend(fontsize=8, loc="upper left")
     fig.suptitle(title)
     return fig, diffs
+
+
+def plot_curves(title: str, curves: dict, *, xlabel: str, ylabel: str, dashed=(), log_x: bool = False,
+                log_y: bool = False, lang: str = "en"):
+    """Draw several curves on one pair of axes, for example two learning curves that should agree.
+
+    Args:
+        title: the figure's title.
+        curves: maps a label to its values: a 1-D sequence (drawn against 0, 1, 2 ...) or a pair
+            ``(x, y)`` of 1-D sequences.  Tensors are fine.
+        xlabel, ylabel: the axis labels.
+        dashed: labels drawn thin, dashed and black on top of the others, so that a curve hidden
+            under another one stays visible (``plot_family`` draws torch's curves this way).
+        log_x, log_y: logarithmic axes.
+        lang: ``"en"`` or ``"zh_CN"``; the figure's label is set to it, as in :func:`plot_family`
+            (the texts are the caller's, in that language; Chinese needs :func:`use_cjk_font` first).
+
+    Returns:
+        The figure, made with pyplot.
+
+    Example:
+        >>> fig = plot_curves("loss", {"ours": [3.0, 2.0, 1.5], "torch": [3.0, 2.0, 1.5]},
+        ...                   xlabel="step", ylabel="loss", dashed=("torch",), log_y=True)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['ours', 'torch']
+        >>> fig.get_label()
+        'en'
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.2), layout="constrained")
+    fig.set_label(lang)
+    solid = [label for label in curves if label not in dashed]
+    for i, label in enumerate(solid + [label for label in curves if label in dashed]):
+        values = curves[label]
+        if isinstance(values, tuple):
+            xs, ys = (torch.as_tensor(v).detach().cpu().double().numpy() for v in values)
+        else:
+            ys = torch.as_tensor(values).detach().cpu().double().numpy()
+            xs = range(len(ys))
+        if label in dashed:
+            ax.plot(xs, ys, color="black", lw=0.9, ls="--", label=label)
+        else:
+            ax.plot(xs, ys, color=f"C{i}", lw=2.2, label=label)
+    ax.set_xscale("log" if log_x else "linear")
+    ax.set_yscale("log" if log_y else "linear")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which="both" if log_y or log_x else "major")
+    ax.legend(fontsize=9)
+    ax.set_title(title)
+    return fig
 
 
 def print_differences(diffs: dict) -> None:

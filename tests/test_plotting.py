@@ -62,3 +62,21 @@ def test_cjk_font_missing_degrades(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_font)
     with matplotlib.rc_context():
         assert plotting.use_cjk_font() is None
+
+
+def test_plot_curves_draws_dashed_on_top():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_curves(
+        "t", {"torch": torch.tensor([1.0, 0.5]), "ours": ([1.0, 10.0], [1.0, 0.5])},
+        xlabel="x", ylabel="y", dashed=("torch",), log_x=True, log_y=True, lang="zh_CN",
+    )
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["ours", "torch"]  # the dashed one last, on top
+    assert lines[1].get_linestyle() == "--" and lines[0].get_linestyle() == "-"
+    assert list(lines[0].get_xdata()) == [1.0, 10.0] and list(lines[1].get_xdata()) == [0, 1]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert fig.get_label() == "zh_CN"
+    assert fig in map(plt.figure, plt.get_fignums())
+    plt.close(fig)
