@@ -64,12 +64,24 @@ def test_cjk_font_missing_degrades(monkeypatch):
         assert plotting.use_cjk_font() is None
 
 
+def test_plot_curves_one_line_per_label():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_curves("loss", {"a": [3.0, 2.0, 1.0], "b": torch.tensor([1.0, 0.5])}, "step", "loss",
+                               logy=True)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    assert list(lines[1].get_ydata()) == [1.0, 0.5]
+    assert fig.axes[0].get_yscale() == "log"
+    plt.close(fig)
+
+
 def test_plot_curves_draws_dashed_on_top():
     import matplotlib.pyplot as plt
 
     fig = plotting.plot_curves(
         "t", {"torch": torch.tensor([1.0, 0.5]), "ours": ([1.0, 10.0], [1.0, 0.5])},
-        xlabel="x", ylabel="y", dashed=("torch",), log_x=True, log_y=True, lang="zh_CN",
+        "x", "y", logy=True, logx=True, dashed=("torch",), lang="zh_CN",
     )
     (ax,) = fig.axes
     lines = ax.get_lines()
