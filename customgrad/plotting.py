@@ -103,14 +103,20 @@ def plot_family(title: str, members: dict, x: torch.Tensor, lang: str = "en"):
     return fig, diffs
 
 
-def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool = False):
-    """Draw each named sequence of numbers against its index, one line each (a training loss, a residual).
+def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool = False, *, logx: bool = False,
+                dashed=(), lang: str | None = None):
+    """Draw several curves on one pair of axes: training losses, two learning curves that should agree.
 
     Args:
         title: the figure's title.
-        curves: maps a label to a sequence of numbers (a list, or a 1-D tensor).
+        curves: maps a label to its values: a sequence of numbers (a list, or a 1-D tensor), drawn
+            against its index 0, 1, 2 ..., or a pair ``(x, y)`` of such sequences.
         xlabel, ylabel: the axis labels (Chinese needs :func:`use_cjk_font` first).
-        logy: a logarithmic y axis.
+        logy, logx: logarithmic axes.
+        dashed: labels drawn thin, dashed and black on top of the others, so that a curve lying
+            exactly on another one stays visible (``plot_family`` draws torch's curves this way).
+        lang: ``"en"`` or ``"zh_CN"``, set as the figure's label, as in :func:`plot_family`, so a
+            gallery script shows it on that language's pages only (the texts are the caller's).
 
     Returns:
         The figure (made with pyplot; :func:`png` turns it into an image and closes it).
@@ -119,20 +125,40 @@ def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool =
         >>> fig = plot_curves("loss", {"plain": [1.0, 1.0], "ours": [1.0, 0.25]}, "step", "loss")
         >>> [line.get_label() for line in fig.axes[0].get_lines()]
         ['plain', 'ours']
+        >>> fig = plot_curves("loss", {"ours": [3.0, 1.5], "torch": [3.0, 1.5]}, "step", "loss",
+        ...                   logy=True, dashed=("torch",), lang="en")
+        >>> [line.get_linestyle() for line in fig.axes[0].get_lines()], fig.get_label()
+        (['-', '--'], 'en')
         >>> import matplotlib.pyplot as plt
-        >>> plt.close(fig)
+        >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-    for i, (label, values) in enumerate(curves.items()):
-        values = values.tolist() if isinstance(values, torch.Tensor) else list(values)
-        ax.plot(range(len(values)), values, color=f"C{i}", lw=2, label=label)
+    if lang is not None:
+        fig.set_label(lang)
+    solid = [label for label in curves if label not in dashed]
+    for i, label in enumerate(solid + [label for label in curves if label in dashed]):
+        values = curves[label]
+        if isinstance(values, tuple):
+            xs, ys = (v.tolist() if isinstance(v, torch.Tensor) else list(v) for v in values)
+        else:
+            ys = values.tolist() if isinstance(values, torch.Tensor) else list(values)
+            xs = range(len(ys))
+        if label in dashed:
+            ax.plot(xs, ys, color="black", lw=0.9, ls="--", label=label)
+        else:
+            ax.plot(xs, ys, color=f"C{i}", lw=2, label=label)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(title)
+    return fig
     ax.legend(fontsize=9)
     ax.set_title(title)
     return fig
