@@ -26,6 +26,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 # Figures are rendered off-screen in kernels and gallery scripts alike.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One intra-op thread in kernels and gallery scripts (set before anything imports torch): the pages'
+# tensors are small, and on a busy 2-core machine two threads made a small training loop 20-30 times
+# slower; the pages' benchmarks compare one thread with one thread, as `make bench` does.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # --- project
 project = "customgrad"
