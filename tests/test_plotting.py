@@ -62,3 +62,19 @@ def test_cjk_font_missing_degrades(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_font)
     with matplotlib.rc_context():
         assert plotting.use_cjk_font() is None
+
+
+def test_plot_bars_draws_one_panel_per_entry_with_its_lines():
+    import matplotlib.pyplot as plt
+
+    panels = {"small": {"a": 2.0, "b": 4.0, "c": 1.0}, "large": {"a": 20.0, "b": 10.0}}
+    fig = plotting.plot_bars(panels, "us", title="t", lines={"small": {"floor": 0.5, "built-in": 1.5}}, lang="zh_CN")
+    assert fig.get_label() == "zh_CN" and fig._suptitle.get_text() == "t"
+    small, large = fig.axes
+    assert [small.get_title(), large.get_title()] == ["small", "large"]
+    assert [p.get_width() for p in small.patches] == [2.0, 4.0, 1.0]
+    assert [t.get_text() for t in small.get_yticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in small.texts] == ["2", "4", "1"]
+    assert [t.get_text() for t in small.get_legend().get_texts()] == ["floor", "built-in"]
+    assert large.get_legend() is None and len(large.patches) == 2
+    plt.close(fig)
