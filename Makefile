@@ -2,6 +2,10 @@
 # Every target first makes .venv (torch==2.13.0 before anything else, so no CUDA build is pulled in).
 
 PYTHON ?= python3
+# Where torch comes from.  Empty: pip's configured index (here a local mirror of the CPU build).  Hosted
+# builds (the GitHub workflow, Read the Docs) set it to PyTorch's CPU index, since PyPI's torch for
+# Linux pulls in gigabytes of CUDA libraries that the site never uses.
+TORCH_INDEX ?=
 VENV   := .venv
 PY     := $(VENV)/bin/python
 READY  := $(VENV)/.ready
@@ -13,7 +17,7 @@ venv: $(READY)
 # Re-run the install whenever the pins change.
 $(READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -e .
 	touch $@
 

@@ -119,6 +119,7 @@ autosummary_filename_map = {  # docs/api/functions.rst, not docs/api/customgrad.
     "customgrad.autograd_graph": "autograd_graph",
     "customgrad.ctx_timeline": "ctx_timeline",
     "customgrad.plotting": "plotting",
+    "customgrad.exercises": "exercises",
 }
 autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
 autodoc_member_order = "bysource"  # as the source orders them, not alphabetically
@@ -193,6 +194,11 @@ SITE_URL = os.environ.get("CUSTOMGRAD_SITE_URL") or "https://customgrad.example.
 # Read the Docs builds one project per language, each at its own address: .readthedocs.yaml
 # passes it ($READTHEDOCS_CANONICAL_URL) as the language's root instead of SITE_URL + "<lang>/".
 LANGUAGE_URL = os.environ.get("CUSTOMGRAD_LANGUAGE_URL") or None
+# The 404 page's words, translated like the theme's (site_i18n builds notfound's "body" from them).
+notfound_context = {
+    "title": "Page not found",
+    "message": "There is no page at this address. The menu and the search lead to every page of this site.",
+}
 # Search, the index and the 404 page are not content: not in the sitemap.
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 sitemap_url_scheme = "{lang}{link}"  # SITE_URL + "en/tutorials/x.html"; set per language below

@@ -11,6 +11,7 @@
 - :mod:`customgrad.autograd_graph`: walk and draw the backward graph autograd records.
 - :mod:`customgrad.ctx_timeline`: record and draw when each part of a custom Function runs.
 - :mod:`customgrad.plotting`: the tutorials' and gallery's figure helpers.
+- :mod:`customgrad.exercises`: the tutorials' exercises, with a checker that says what is wrong and where.
 """
 
 from . import autograd_graph, ctx_timeline, functional, functions, nn, plotting, twins
@@ -22,14 +23,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "checkpoint", "functional", "functions", "nn", "twins", "verify", "VerifyReport", "VerifyMatrix", "bench",
-    "symbolic", "autograd_graph", "ctx_timeline", "plotting",
+    "symbolic", "autograd_graph", "ctx_timeline", "plotting", "exercises",
 ]
 
 
 def __getattr__(name):
     # Imported on first use: `python -m customgrad.bench` must not find bench already imported, and
-    # symbolic imports sympy (about 0.5 s after torch), which `import customgrad` should not pay.
-    if name in ("bench", "symbolic"):
+    # symbolic imports sympy (about 0.5 s after torch), which `import customgrad` should not pay;
+    # exercises is needed by the tutorials' exercises only.
+    if name in ("bench", "symbolic", "exercises"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -26,6 +26,7 @@ import torch
 __all__ = [
     "value_and_derivative",
     "plot_family",
+    "plot_curves",
     "print_differences",
     "analytical_jacobian",
     "numerical_jacobian",
@@ -101,6 +102,41 @@ def plot_family(title: str, members: dict, x: torch.Tensor, lang: str = "en"):
     ax_f.legend(fontsize=8, loc="upper left")
     fig.suptitle(title)
     return fig, diffs
+
+
+def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool = False):
+    """Draw each named sequence of numbers against its index, one line each (a training loss, a residual).
+
+    Args:
+        title: the figure's title.
+        curves: maps a label to a sequence of numbers (a list, or a 1-D tensor).
+        xlabel, ylabel: the axis labels (Chinese needs :func:`use_cjk_font` first).
+        logy: a logarithmic y axis.
+
+    Returns:
+        The figure (made with pyplot; :func:`png` turns it into an image and closes it).
+
+    Example:
+        >>> fig = plot_curves("loss", {"plain": [1.0, 1.0], "ours": [1.0, 0.25]}, "step", "loss")
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['plain', 'ours']
+        >>> import matplotlib.pyplot as plt
+        >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for i, (label, values) in enumerate(curves.items()):
+        values = values.tolist() if isinstance(values, torch.Tensor) else list(values)
+        ax.plot(range(len(values)), values, color=f"C{i}", lw=2, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(title)
+    return fig
 
 
 def print_differences(diffs: dict) -> None:

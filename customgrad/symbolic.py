@@ -51,7 +51,7 @@ from sympy.printing.latex import LatexPrinter, greek_letters_set
 __all__ = [
     "x", "symbols", "sigmoid", "softplus", "Elementwise", "CheckReport", "SymbolicMismatch", "Mismatch",
     "same", "Proof", "to_torch", "kinks_of", "grid", "latex", "math_block",
-    "matrix", "MatrixRule", "check_matrix_function",
+    "matrix", "Equations", "MatrixRule", "check_matrix_function",
     "linear_rule", "mse_rule", "cross_entropy_rule", "layer_norm_rule",
 ]
 
@@ -663,7 +663,8 @@ class Elementwise:
         float64 number wherever :math:`f'` is one, and a kink can be compared exactly):
 
         - forward: ``fn(x)`` against :math:`f(x)`;
-        - backward: ``autograd.grad(y, x, g)`` against :math:`g f'(x)`;
+        - backward: ``autograd.grad(y, x, g)`` against :math:`g f'(x)` (customgrad's own Functions
+          run their formula here, not ATen's fused kernel: ``customgrad/ops/_fused.py``);
         - jvp: forward-mode AD with tangent :math:`g` against :math:`g f'(x)` (reported as not
           checked where the Function has no ``jvp``);
         - double backward: ``autograd.grad(grad, (x, g), h)`` of that backward (``create_graph=True``,
@@ -708,9 +709,12 @@ class Elementwise:
             wanted[f"backward in {p.name}"] = [_mp_eval(f_p, q, sympy.N(g, DIGITS)) for q in plist]
 
         report = CheckReport(self.name, pts, kinks, bound)
-        got = _implemented(fn, pts, args, grad_output, grad_grad, report.not_checked)
-        for i, p in tensor_params.items():
-            got[f"backward in {p.name}"] = _setting_gradients(fn, pts, args, i, grad_output)
+        from .ops._fused import formulas_only  # customgrad's backwards run their formulas, not ATen's
+
+        with formulas_only():
+            got = _implemented(fn, pts, args, grad_output, grad_grad, report.not_checked)
+            for i, p in tensor_params.items():
+                got[f"backward in {p.name}"] = _setting_gradients(fn, pts, args, i, grad_output)
 
         mismatches = []
         for name in wanted:
@@ -867,6 +871,80 @@ def _entries(m):
     return list(m) if isinstance(m, sympy.MatrixBase) else [m]
 
 
+@dataclass
+class Equations:
+    r"""A matrix op's forward as indexed sympy equations: what the docs print, proven equal to the rule.
+
+    ``lines`` are ``sympy.Eq(left, right)`` in order; a left side is an ``Indexed`` (``mu[n]``) or a
+    ``Symbol``, and later lines may use it.  The last line's left side is the output: ``out_indices``
+    are its free indices, in the order of the output matrix's axes (none for a scalar loss).
+    ``values`` gives the sizes (and settings such as :math:`\varepsilon`) the rule was built with;
+    ``bases`` maps each input's ``IndexedBase`` to the input's name, and ``constants`` an
+    ``IndexedBase`` of fixed integers (class indices) to their values.  An index on an input with
+    fewer axes than the matrix runs over its entries in row-major order.  Indices count from 1, as
+    in print; class indices in ``constants`` count from 0, as in torch.
+
+    Example:
+        >>> print(linear_rule().forward_latex())
+        \begin{aligned} {y}_{k,i} &= \sum_{j=1}^{J} {W}_{i,j} {x}_{k,j} + {b}_{i} \end{aligned}
+    """
+
+    lines: Sequence
+    out_indices: Sequence
+    values: Mapping
+    bases: Mapping
+    constants: Mapping = field(default_factory=dict)
+
+    def latex(self) -> str:
+        rows = [f"{latex(eq.lhs)} &= {latex(eq.rhs, order='rev-lex')}" for eq in self.lines]
+        return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+    def _definitions(self):
+        defs = {}
+        for eq in self.lines[:-1]:
+            rhs = eq.rhs.subs(self.values)
+            if isinstance(eq.lhs, sympy.Indexed):
+                defs[eq.lhs.base] = (eq.lhs.indices, rhs)
+            else:
+                defs[eq.lhs] = ((), rhs)
+        return defs
+
+    def entries(self, inputs: Mapping[str, sympy.Matrix], output) -> list:
+        """(printed, rule) pairs of sympy expressions, one per output entry, in the rule's symbols."""
+        defs = self._definitions()
+
+        def expand(expr):
+            for _ in range(len(defs) + 1):
+                expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in defs,
+                                    lambda e: defs[e.base][1].subs(dict(zip(defs[e.base][0], e.indices))))
+                expr = expr.subs({k: v[1] for k, v in defs.items() if isinstance(k, sympy.Symbol)})
+            return expr
+
+        def entry(e):
+            m = inputs[self.bases[e.base]]
+            idx = [int(i) - 1 for i in e.indices]  # the equations count from 1
+            return m[idx[0]] if len(idx) == 1 else m[idx[0], idx[1]]
+
+        last = self.lines[-1].rhs.subs(self.values)
+        outputs = list(output) if isinstance(output, sympy.MatrixBase) else [output]
+        shape = output.shape if isinstance(output, sympy.MatrixBase) else ()
+        pairs = []
+        for flat, derived in enumerate(outputs):
+            at = dict(zip(self.out_indices, [i + 1 for i in divmod(flat, shape[1])] if shape else ()))
+            expr = expand(last.subs(at)).doit()
+            expr = expand(expr).doit()
+            expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in self.constants,
+                                lambda e: sympy.Integer(self.constants[e.base][int(e.indices[0]) - 1] + 1))
+            expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base in self.bases, entry)
+            pairs.append((expr, derived))
+        return pairs
+
+
+def _ix(*names):
+    """Integer index symbols."""
+    return sympy.symbols(names, integer=True, nonnegative=True)
+
+
 class MatrixRule:
     r"""Gradients of a matrix Function, derived by sympy entry by entry on small matrices of symbols.
 
@@ -893,8 +971,9 @@ class MatrixRule:
 
     def __init__(self, forward: Callable, shapes: Mapping[str, Sequence[int]], *, name: str = "f",
                  letters: Mapping[str, str] | None = None, general: Mapping[str, Callable] | None = None,
-                 general_latex: Mapping[str, str] | None = None):
+                 general_latex: Mapping[str, str] | None = None, equations: "Equations | None" = None):
         self.name = name
+        self.equations = equations
         self.shapes = {k: tuple(v) for k, v in shapes.items()}
         self.letters = {k: (letters or {}).get(k, k) for k in self.shapes}
         self.inputs = {k: matrix(self.letters[k], s) for k, s in self.shapes.items()}
@@ -917,6 +996,31 @@ class MatrixRule:
     def _symbols(self):
         syms = [s for m in self.inputs.values() for s in m]
         return syms + _entries(self.G)
+
+    def verify_forward(self) -> Proof:
+        """Prove that :attr:`equations` (the indexed forward the docs print) give :attr:`output`.
+
+        Every entry is compared at three random points with 50 digits; raises :class:`SymbolicMismatch`
+        naming the entry otherwise.
+        """
+        eq = self.equations
+        entries = eq.entries(self.inputs, self.output)
+        claimed = [c for c, _ in entries]
+        derived = [d for _, d in entries]
+        f = _mp_function([c - d for c, d in zip(claimed, derived)], self._symbols())
+        rng = random.Random(1)
+        for _ in range(3):
+            with mpmath.workdps(DIGITS + 10):
+                vals = [mpmath.mpf(rng.uniform(0.1, 2)) for _ in self._symbols()]
+                for i, d in enumerate(f(*vals)):
+                    if abs(d) > mpmath.mpf(10) ** -(DIGITS - 10):
+                        raise SymbolicMismatch(f"{self.name}: the printed forward differs from the rule's "
+                                               f"at output entry {i} by {mpmath.nstr(d, 10)}")
+        return Proof("numeric", points=3, digits=DIGITS)
+
+    def forward_latex(self) -> str:
+        """The indexed forward equations, printed by sympy (``aligned``, one equation a line)."""
+        return self.equations.latex()
 
     def verify_general(self) -> dict:
         """For each ``general`` formula, a :class:`Proof` that it equals the derived gradient.
@@ -991,10 +1095,19 @@ class MatrixRule:
         wrt = list(wrt or self.shapes)
         out = call(**tensors) if call else fn(*tensors.values())
         g_value = torch.randn(out.shape, generator=gen, dtype=torch.float64)
-        grads = torch.autograd.grad(out, [tensors[k] for k in wrt], g_value, allow_unused=True)
+        from .ops._fused import formulas_only  # customgrad's backwards run their formulas, not ATen's
+
+        with formulas_only():
+            grads = torch.autograd.grad(out, [tensors[k] for k in wrt], g_value, allow_unused=True)
         subs = [mpmath.mpf(v) for k in self.shapes for v in tensors[k].detach().reshape(-1).tolist()]
         subs += [mpmath.mpf(v) for v in g_value.reshape(-1).tolist()]
         worst, mismatches = {}, []
+        f = _mp_function(_entries(self.output), self._symbols())
+        with mpmath.workdps(DIGITS):
+            want = [float(v) for v in f(*subs)]
+        for i, (h_, w_) in enumerate(zip(out.detach().reshape(-1).tolist(), want)):
+            if not _agree(h_, w_, False, rtol, atol):
+                mismatches.append(Mismatch(f"output[{i}]", i, h_, w_))
         for k, got in zip(wrt, grads):
             f = _mp_function(list(self.gradients[k]), self._symbols())
             with mpmath.workdps(DIGITS):
@@ -1009,7 +1122,7 @@ class MatrixRule:
         if mismatches:
             shown = "\n  ".join(f"{m.quantity}: implemented {m.implemented!r}, sympy {m.expected!r}"
                                 for m in mismatches[:12])
-            raise SymbolicMismatch(f"{self.name}: {len(mismatches)} gradient entries disagree with sympy:\n  {shown}",
+            raise SymbolicMismatch(f"{self.name}: {len(mismatches)} output or gradient entries disagree with sympy:\n  {shown}",
                                    mismatches)
         return worst
 
@@ -1040,10 +1153,15 @@ def linear_rule(batch: int = 2, n_in: int = 3, n_out: int = 2) -> MatrixRule:
             else _ones(G.shape[0])
         return G.T * ones
 
+    k, i, j = _ix("k", "i", "j")
+    J = sympy.Symbol("J", integer=True, positive=True)
+    x, W, b, y = (sympy.IndexedBase(n) for n in ("x", "W", "b", "y"))
+    equations = Equations([sympy.Eq(y[k, i], sympy.Sum(x[k, j] * W[i, j], (j, 1, J)) + b[i])], (k, i),
+                          {J: n_in}, {x: "input", W: "weight", b: "bias"})
     return MatrixRule(
         lambda input, weight, bias: input * weight.T + _ones(batch) * bias.T,
         {"input": (batch, n_in), "weight": (n_out, n_in), "bias": (n_out,)},
-        name="linear", letters={"input": "X", "weight": "W", "bias": "b"},
+        name="linear", letters={"input": "X", "weight": "W", "bias": "b"}, equations=equations,
         general={"input": lambda input, weight, bias, G: G * weight,
                  "weight": lambda input, weight, bias, G: G.T * input,
                  "bias": general_bias},
@@ -1054,6 +1172,15 @@ def mse_rule(shape: Sequence[int] = (2, 3), weighted: bool = False) -> MatrixRul
     r"""Mean squared error (mean reduction), optionally with per-element weights :math:`\sum w (x-t)^2 / \sum w`."""
     n = math.prod(shape)
     shapes = {"input": tuple(shape), "target": tuple(shape)}
+    (i,) = _ix("i")
+    N = sympy.Symbol("N", integer=True, positive=True)
+    x, t, w = (sympy.IndexedBase(v) for v in ("x", "t", "w"))
+    loss = sympy.Symbol(r"\ell")
+    if weighted:
+        lines = [sympy.Eq(loss, sympy.Sum(w[i] * (x[i] - t[i]) ** 2, (i, 1, N)) / sympy.Sum(w[i], (i, 1, N)))]
+    else:
+        lines = [sympy.Eq(loss, sympy.Sum((x[i] - t[i]) ** 2, (i, 1, N)) / N)]
+    equations = Equations(lines, (), {N: n}, {x: "input", t: "target", w: "weight"})
     if weighted:
         shapes["weight"] = tuple(shape)
 
@@ -1082,7 +1209,7 @@ def mse_rule(shape: Sequence[int] = (2, 3), weighted: bool = False) -> MatrixRul
                    "target": lambda input, target, G: -2 * G * (input - target) / count(input)}
         tex = {}  # printed by sympy from the general formulas
     return MatrixRule(forward, shapes, name="mse_loss", letters={"input": "X", "target": "T", "weight": "w"},
-                      general=general, general_latex=tex)
+                      general=general, general_latex=tex, equations=equations)
 
 
 def _softmax_rows(Z):
@@ -1127,6 +1254,25 @@ def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[in
         t = target * (1 - eps) + sympy.ones(batch, classes) * eps / classes
         return -sum(w[c] * t[n, c] * logp[n, c] for n in range(batch) for c in range(classes)) / batch
 
+    n, c, k = _ix("n", "c", "k")
+    N, C = (sympy.Symbol(v, integer=True, positive=True) for v in ("N", "C"))
+    z, p, w, s, q, y = (sympy.IndexedBase(v) for v in ("z", "p", "w", "s", "q", "y"))
+    smoothing = sympy.Symbol(r"\varepsilon")
+    loss = sympy.Symbol(r"\ell")
+    lines = [sympy.Eq(s[n, c], z[n, c] - sympy.log(sympy.Sum(sympy.exp(z[n, k]), (k, 1, C))))]
+    weight_of = (lambda cls: w[cls]) if weighted else (lambda cls: 1)
+    if indices is not None:
+        lines.append(sympy.Eq(loss, -sympy.Sum(weight_of(y[n]) * s[n, y[n]], (n, 1, N))
+                              / sympy.Sum(weight_of(y[n]), (n, 1, N))))
+    else:
+        target = p
+        if label_smoothing:
+            lines.append(sympy.Eq(q[n, c], (1 - smoothing) * p[n, c] + smoothing / C))
+            target = q
+        lines.append(sympy.Eq(loss, -sympy.Sum(weight_of(c) * target[n, c] * s[n, c], (n, 1, N), (c, 1, C)) / N))
+    equations = Equations(lines, (), {N: batch, C: classes, smoothing: eps}, {z: "input", p: "target", w: "weight"},
+                          {y: list(indices or ())})
+
     general, tex = {}, {}
     if indices is None and not weighted and label_smoothing == 0:
         def general_input(input, target, G):
@@ -1139,7 +1285,7 @@ def cross_entropy_rule(batch: int = 2, classes: int = 3, *, indices: Sequence[in
                         r"S_{nc} = \frac{e^{Z_{nc}}}{\sum_k e^{Z_{nk}}}",
                "target": r"-\frac{g}{N} \log S"}
     return MatrixRule(forward, shapes, name="cross_entropy", letters={"input": "Z", "target": "P", "weight": "w"},
-                      general=general, general_latex=tex)
+                      general=general, general_latex=tex, equations=equations)
 
 
 def layer_norm_rule(batch: int = 2, features: int = 3, eps: float = 1e-5) -> MatrixRule:
@@ -1152,6 +1298,15 @@ def layer_norm_rule(batch: int = 2, features: int = 3, eps: float = 1e-5) -> Mat
     """
     e = _exact(eps)
     D = features
+    n, d, j = _ix("n", "d", "j")
+    H = sympy.Symbol("H", integer=True, positive=True)
+    epsilon = sympy.Symbol(r"\epsilon")
+    x, mu, v, gamma, beta, y = (sympy.IndexedBase(k) for k in ("x", "mu", "v", "gamma", "beta", "y"))
+    equations = Equations([
+        sympy.Eq(mu[n], sympy.Sum(x[n, j], (j, 1, H)) / H),
+        sympy.Eq(v[n], sympy.Sum((x[n, j] - mu[n]) ** 2, (j, 1, H)) / H),
+        sympy.Eq(y[n, d], gamma[d] * (x[n, d] - mu[n]) / sympy.sqrt(v[n] + epsilon) + beta[d]),
+    ], (n, d), {H: D, epsilon: e}, {x: "input", gamma: "weight", beta: "bias"})
 
     def normalised(input):
         rows = []
@@ -1180,7 +1335,7 @@ def layer_norm_rule(batch: int = 2, features: int = 3, eps: float = 1e-5) -> Mat
         return sympy.Matrix([sum(G[i, d] * rows[i][0][d] for i in range(batch)) for d in range(D)])
 
     return MatrixRule(
-        forward, {"input": (batch, D), "weight": (D,), "bias": (D,)}, name="layer_norm",
+        forward, {"input": (batch, D), "weight": (D,), "bias": (D,)}, name="layer_norm", equations=equations,
         letters={"input": "X", "weight": "gamma", "bias": "beta"},
         general={"input": general_input, "weight": general_weight,
                  "bias": lambda input, weight, bias, G: G.T * _ones(batch)},

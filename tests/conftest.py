@@ -220,7 +220,11 @@ def assert_fast_and_recorded_backward_agree(twin, dtype):
         plain = input_grads(twin.ours, full, create_graph=False)
         recorded = input_grads(twin.ours, full, create_graph=True)
         for a, b in zip(plain, recorded, strict=True):
-            assert_close(a, b.detach(), equal_nan=True, rtol=4 * torch.finfo(dtype).eps, atol=0)
+            # The plain backward of an activation is ATen's fused kernel, the recorded one the formula
+            # (customgrad/ops/_fused.py): equal to a few ulps of the gradient's scale (the incoming
+            # gradient's, about 1; relative error means nothing where SiLU's derivative crosses 0).
+            eps = torch.finfo(dtype).eps
+            assert_close(a, b.detach(), equal_nan=True, rtol=8 * eps, atol=8 * eps)
 
 
 def assert_float32_accuracy_no_worse_than_torch(twin):

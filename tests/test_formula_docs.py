@@ -51,7 +51,8 @@ def test_help_shows_where_the_formula_is_and_the_site_prints_it():
     assert r"\frac{\partial f}{\partial a} = \begin{cases} 0 & x > 0 \\ x & \text{otherwise} \end{cases}" in "\n".join(prelu)
     assert "\n".join(prelu).count(".. math::") == 3  # one display line each: f; f'; df/da
     linear = "\n".join(_hook_lines(fn.LinearFunction))
-    assert S.linear_rule().latex() in linear and r"y = x W^\top + b" in linear  # the forward stays typed
+    assert S.linear_rule().latex() in linear and S.linear_rule().forward_latex() in linear  # both printed
+    assert r"W^\top" not in linear.split("Backward:")[0]  # no typed forward left
 
 
 def test_every_function_docstring_gets_its_printed_formulas_and_they_render_in_katex():

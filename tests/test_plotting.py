@@ -94,3 +94,15 @@ def test_bilingual_figure_holds_both_images_and_closes_the_figures():
     assert page.count('class="cg-bilingual"') == 2 and 'lang="en"' in page and 'lang="zh-CN"' in page
     assert 'alt="times &quot;per call&quot;"' in page and 'alt="每次调用的耗时"' in page
     assert base64.b64encode(both._repr_png_()).decode() in page.split('lang="zh-CN"')[0]
+
+
+def test_plot_curves_one_line_per_label():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_curves("loss", {"a": [3.0, 2.0, 1.0], "b": torch.tensor([1.0, 0.5])}, "step", "loss",
+                               logy=True)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    assert list(lines[1].get_ydata()) == [1.0, 0.5]
+    assert fig.axes[0].get_yscale() == "log"
+    plt.close(fig)

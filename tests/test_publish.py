@@ -213,6 +213,24 @@ def test_404_page_links_are_absolute_to_the_language_root(built):
     assert f"{site_path}zh_CN/404.html" in local or built.language == "zh_CN" or len(built_languages()) == 1
 
 
+def test_404_page_speaks_the_language_of_its_site(built):
+    """Title and message come from conf.py's notfound_context, translated like the theme's strings."""
+    import ast
+
+    tree = ast.parse((ROOT / "conf.py").read_text(encoding="utf-8"))
+    context = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                   and any(getattr(t, "id", None) == "notfound_context" for t in n.targets))
+    page = (built.out / "404.html").read_text(encoding="utf-8")
+    body = re.search(r"<h1>(.*?)</h1>\s*<p>(.*?)</p>", page, re.S)
+    assert body, "no title and message on the 404 page"
+    english = (context["title"], context["message"])
+    if built.language == "en":
+        assert body.groups() == english
+    else:
+        assert body.group(1) not in english and body.group(2) not in english, body.groups()
+        assert re.search(r"[\u4e00-\u9fff]", body.group(1) + body.group(2)), body.groups()
+
+
 def test_sitemap_lists_the_pages_under_the_language_root(built):
     assert built.locs and all(loc.startswith(built.root) for loc in built.locs), built.locs[:5]
     pages = {p.relative_to(built.out).as_posix() for p in built.out.rglob("*.html")}

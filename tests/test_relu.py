@@ -58,12 +58,16 @@ def _ops_and_dtypes(fn):
 
 
 def test_backward_and_jvp_are_our_formula_without_a_boolean_mask():
-    """Boolean masks are several times slower on the CPU than arithmetic (see _chain.py), and the
-    backward must be our own formula: no bool tensor, no torch relu backward, no select."""
+    """Boolean masks are several times slower on the CPU than arithmetic (see _chain.py).  The plain
+    backward is torch's one-pass kernel (_fused.py); the recorded backward and the jvp are our own
+    formula: no bool tensor, no torch relu backward, no select."""
     x = torch.randn(1000, requires_grad=True)
     g = torch.randn(1000)
+    plain = _ops_and_dtypes(lambda: torch.autograd.grad(F.relu(x * 1), x, g))
+    assert [name for name, _ in plain if "backward" in name] == ["aten.threshold_backward.default"], plain
+    assert not any(torch.bool in dtypes for _, dtypes in plain), plain
     y = F.relu(x * 1)
-    backward = _ops_and_dtypes(lambda: torch.autograd.grad(y, x, g))
+    backward = _ops_and_dtypes(lambda: torch.autograd.grad(y, x, g, create_graph=True))
     with torch.autograd.forward_ad.dual_level():
         dual = torch.autograd.forward_ad.make_dual(torch.randn(1000), torch.randn(1000))
         jvp = _ops_and_dtypes(lambda: F.relu(dual))

@@ -82,10 +82,10 @@ def test_every_function_declares_formulas_and_every_formula_is_checked():
     matrix = {f for f in FUNCTIONS if not isinstance(next(iter(f._formulas().values())), S.Elementwise)}
     assert matrix == {fn.LinearFunction, fn.MSELossFunction, fn.CrossEntropyFunction, fn.LayerNormFunction}
     assert len(FORMULAS) == 16 and len(RULES) == 23
-    for f in FUNCTIONS:  # no typed derivative left; a typed forward only for the matrix Functions
-        assert not hasattr(f, "BACKWARD_MATH"), f
-        assert hasattr(f, "FORWARD_MATH") == (f in matrix), f
-        assert "printed by sympy from ``formulas()``" in f.__doc__, f
+    for f in FUNCTIONS:  # no typed formula left: forward and backward both printed from formulas()
+        assert not hasattr(f, "BACKWARD_MATH") and not hasattr(f, "FORWARD_MATH"), f
+        assert "(forward: printed by sympy from ``formulas()``" in f.__doc__, f
+        assert "(backward: printed by sympy from ``formulas()``" in f.__doc__, f
 
 
 def test_all_checks_are_fast():
@@ -415,6 +415,22 @@ def test_matrix_function_gradients_agree_with_sympy(name):
     assert tex.startswith(r"\begin{aligned}") and r"\mathbb" not in tex and tex.count("{") == tex.count("}")
 
 
+@pytest.mark.parametrize("name", sorted(MATRIX_CASES))
+def test_matrix_forward_is_printed_from_equations_proven_equal_to_the_rule(name):
+    rule = MATRIX_CASES[name][1]
+    assert rule.verify_forward().method == "numeric"
+    tex = rule.forward_latex()
+    assert tex.startswith(r"\begin{aligned}") and r"\sum" in tex and tex.count("{") == tex.count("}")
+
+
+def test_a_wrong_printed_forward_is_refused():
+    rule = S.layer_norm_rule()
+    mu, v, y = rule.equations.lines
+    rule.equations.lines = [mu, sympy.Eq(v.lhs, v.rhs * 2), y]  # a variance twice too large
+    with pytest.raises(S.SymbolicMismatch, match="printed forward differs"):
+        rule.verify_forward()
+
+
 def test_linear_general_result_prints_from_sympy():
     rule = S.linear_rule(batch=2, n_in=3, n_out=2)
     assert rule.latex() == (r"\begin{aligned} \frac{\partial L}{\partial X} &= G W \\ "
@@ -451,6 +467,24 @@ def test_wrong_matrix_gradient_fails_naming_the_entry():
     with pytest.raises(S.SymbolicMismatch, match=r"gradient of bias\[0\]") as caught:
         S.linear_rule().check(LinearBiasNotSummed.apply)
     assert {m.quantity for m in caught.value.mismatches} == {"gradient of bias[0]", "gradient of bias[1]"}
+
+
+class LinearOffByBias(LinearBiasNotSummed):
+    """x W^T + 2b: a wrong forward, with the bias gradient summed as it should be (for x W^T + b)."""
+
+    @staticmethod
+    def forward(input, weight, bias):
+        return input @ weight.T + 2 * bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_input, grad_weight, _ = LinearBiasNotSummed.backward(ctx, grad)
+        return grad_input, grad_weight, grad.sum(0)
+
+
+def test_a_wrong_matrix_forward_fails_the_check():
+    with pytest.raises(S.SymbolicMismatch, match=r"output\[0\]"):
+        S.linear_rule().check(LinearOffByBias.apply)
 
 
 def test_a_wrong_general_formula_is_refused():

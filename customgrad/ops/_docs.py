@@ -25,9 +25,10 @@ notes with LaTeX printed by sympy: the forward :math:`f(x)`, the derivative :mat
 chain rule :math:`\partial L/\partial x = \partial L/\partial y \cdot f'(x)` (and the derivative
 in a setting passed as a tensor); for a matrix op its rule's general gradient formulas.  A check
 that fails stops ``make html`` with an error naming the operation, the quantity and the point.
-Nothing generated is committed.  What stays typed is what no code computes: the chain rule itself,
-the notation (:math:`G = \partial L/\partial Y`), and the forward of the four matrix operations
-(``FORWARD_MATH``, filled in at import), whose rules hold sympy matrices, not a printable formula.
+Nothing generated is committed.  What stays typed is what no code computes: the chain rule itself
+and the notation (:math:`G = \partial L/\partial Y`).  The forward of the four matrix operations is
+printed from their rules' indexed equations (:class:`~customgrad.symbolic.Equations`), which the
+checks first prove equal to the small symbolic matrices the gradients are derived from.
 The functional and Module twins do not repeat the formulas: they link to their Function.
 """
 
@@ -55,20 +56,16 @@ def _indent_like(block: str, doc: str, token: str) -> str:
 def documented(formulas, checks=()):
     """Class decorator for a Function: its formulas come from ``formulas()``; checked at ``checks``.
 
-    Puts a note where the docstring says ``{forward_math}`` and ``{backward_math}`` (a typed
-    ``FORWARD_MATH`` class attribute, where one is left, fills ``{forward_math}`` instead).
+    Puts a note where the docstring says ``{forward_math}`` and ``{backward_math}``.
     """
     def decorate(function_cls):
         function_cls._formulas = staticmethod(formulas)
         function_cls._formula_checks = tuple(checks)
         doc = function_cls.__doc__
         module = function_cls.__module__
-        for token, kind, attr in (("{forward_math}", "forward", "FORWARD_MATH"),
-                                  ("{backward_math}", "backward", "BACKWARD_MATH")):
+        for token, kind in (("{forward_math}", "forward"), ("{backward_math}", "backward")):
             if doc and token in doc:
-                typed = getattr(function_cls, attr, None)
-                text = typed if typed else NOTE.format(kind=kind, module=module)
-                doc = doc.replace(token, _indent_like(text, doc, token))
+                doc = doc.replace(token, _indent_like(NOTE.format(kind=kind, module=module), doc, token))
         function_cls.__doc__ = doc
         return function_cls
 
@@ -90,6 +87,7 @@ def run_checks(function_cls) -> dict:
             if isinstance(rule, S.Elementwise):
                 rule.check(function_cls.apply, setting)
             else:
+                rule.verify_forward()
                 rule.check(function_cls.apply, **setting)
         except S.SymbolicMismatch as err:
             shown = setting if isinstance(rule, S.Elementwise) else sorted(setting)
@@ -140,12 +138,25 @@ def _matrix_math(rules) -> str:
     return _blocks([*lines, rf"{names},\qquad {incoming}"])
 
 
+def _matrix_forward(rules) -> str:
+    """Each rule's indexed forward, a line per equation; an equation printed for an earlier rule is not repeated."""
+    lines, seen = [], set()
+    label = (lambda k: r"\text{%s}:\quad " % k.replace("_", r"\_")) if len(rules) > 1 else (lambda k: "")
+    for k, r in rules.items():
+        new = [eq for eq in r.equations.lines if (str(eq.lhs), str(eq.rhs)) not in seen]
+        seen |= {(str(eq.lhs), str(eq.rhs)) for eq in r.equations.lines}
+        shown = type(r.equations)(new, r.equations.out_indices, r.equations.values, r.equations.bases)
+        lines.append(label(k) + shown.latex())
+    return _blocks(lines)
+
+
 def formula_math(function_cls, check: bool = True) -> dict:
     """The RST that replaces the notes of ``function_cls``'s docstring, by kind (``'forward'``, ``'backward'``).
 
     With ``check`` (the default) every check runs first (:func:`run_checks`), so a formula is never
-    printed for code that disagrees with it.  A matrix op has only ``'backward'``: its rules' general
-    gradient formulas, with :math:`G = \\partial L/\\partial Y` (or :math:`g` for a scalar loss).
+    printed for code that disagrees with it.  For a matrix op, ``'forward'`` is its rules' indexed
+    equations and ``'backward'`` their general gradient formulas, with :math:`G = \\partial L/\\partial Y`
+    (or :math:`g` for a scalar loss).
     """
     from .. import symbolic as S
 
@@ -153,7 +164,7 @@ def formula_math(function_cls, check: bool = True) -> dict:
     if all(isinstance(r, S.Elementwise) for r in rules.values()):
         forward, backward = _elementwise_math(rules, function_cls._formula_checks)
         return {"forward": forward, "backward": backward}
-    return {"backward": _matrix_math(rules)}
+    return {"forward": _matrix_forward(rules), "backward": _matrix_math(rules)}
 
 
 def fill_notes(lines: list, function_cls, check: bool = True) -> bool:

@@ -182,8 +182,12 @@ class CrossEntropyFunction(torch.autograd.Function):
 
     {backward_math}
 
-    Both kinds of target become one sum over classes with coefficients :math:`q = w\,r`
-    (:math:`w = 1` without class weights, :math:`\varepsilon` the label smoothing).
+    The forward is printed for ``'mean'``, once per kind of target the checks run: :math:`s` is the
+    log-softmax, :math:`p` a probability target and :math:`q` its smoothed form (:math:`\varepsilon`
+    the label smoothing), :math:`y_n` a class index and :math:`w` the class weights (1 without them).
+    ``'sum'`` leaves out the division and ``'none'`` keeps one term per sample.  A class-index target
+    equal to ``ignore_index`` contributes nothing and no weight to the division; with label smoothing
+    a class-index target :math:`y_n` is the probability row :math:`[c = y_n]`.
     ``'mean'`` divides by the total weight of the non-ignored class-index targets, but by the
     number of samples for probability targets: exactly torch's two conventions.
 
@@ -224,19 +228,6 @@ class CrossEntropyFunction(torch.autograd.Function):
                 [ 0.1060,  0.2881, -0.3940]])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: \log p_{n,c} = x_{n,c} - \log \sum_k e^{x_{n,k}}, \qquad
-              \ell_n = -\sum_c q_{n,c} \log p_{n,c}, \qquad
-              L = \begin{cases} \ell & \text{'none'} \\ \sum_n \ell_n & \text{'sum'} \\
-              \sum_n \ell_n / D & \text{'mean'} \end{cases}
-
-    .. math:: q_{n,c} = w_c\, r_{n,c}, \qquad
-              r_{n,c} = \begin{cases}
-              \big((1-\varepsilon)\,[c = y_n] + \varepsilon / C\big)\,[y_n \ne \text{ignore\_index}],
-              & D = \sum_n w_{y_n} [y_n \ne \text{ignore\_index}] \quad \text{(class indices } y\text{)} \\
-              (1-\varepsilon)\, t_{n,c} + \varepsilon / C, & D = \text{number of samples} \quad
-              \text{(probabilities } t\text{)} \end{cases}
-    """
 
     generate_vmap_rule = True
 

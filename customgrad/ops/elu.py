@@ -11,6 +11,7 @@ from ._chain import chain, smallest_subnormal
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, register, unary_with
 
 _INPLACE_NEGATIVE_ALPHA = (
@@ -105,10 +106,12 @@ class ELUFunction(torch.autograd.Function):
     For :math:`\alpha < 0` the output has lost the sign of :math:`x`, so the input is kept
     (in-place with :math:`\alpha < 0` keeps neither, and backward raises as torch's does).
 
-    The derivative is built with ``threshold`` on :math:`-y` in one temporary: no boolean mask,
-    no ``torch.where``.  At :math:`x \to -\infty` the gradient is exactly 0, with no overflow;
-    a nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
-    passes the gradient through instead, so torch itself disagrees with itself there).
+    The plain first-order backward with the output saved is torch's own one-pass kernel
+    (``customgrad/ops/_fused.py``), so its values are torch's, at a nan input too: nan in the
+    kernel's vectorised body, the incoming gradient in its scalar tail loop (torch disagrees with
+    itself there).  Everywhere else the formula runs: the derivative built with ``threshold`` on
+    :math:`-y` in one temporary, no boolean mask, no ``torch.where``; exactly 0 at
+    :math:`x \to -\infty` with no overflow, and nan at a nan input.
 
     Args:
         input (Tensor): floating point, any shape.
@@ -153,6 +156,9 @@ class ELUFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        (kept,) = ctx.saved_tensors
+        if fused(grad_output, kept) and ctx.from_output:  # one pass: torch's own kernel (_fused.py)
+            return aten.elu_backward(grad_output, ctx.alpha, 1, 1, True, kept), None, None
         slope = _slope(ctx)
         if slope.dtype != grad_output.dtype:  # float16/bfloat16: one rounding, as torch's
             return (grad_output.float() * slope).to(grad_output.dtype), None, None

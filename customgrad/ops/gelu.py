@@ -13,6 +13,7 @@ from ._chain import chain, may_overwrite
 from ._checks import check_float_input, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, register, unary_with
 
 APPROXIMATIONS = ("none", "tanh")
@@ -175,6 +176,9 @@ class GELUFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         (input,) = ctx.saved_tensors
+        # One pass: torch's own kernel (_fused.py); not for 'tanh', where it overflows to nan at |x| > 1e12.
+        if ctx.approximate == "none" and fused(grad_output, input):
+            return aten.gelu_backward(grad_output, input, approximate=ctx.approximate), None
         return chain(grad_output, _slope(input, ctx.approximate)), None
 
     @staticmethod

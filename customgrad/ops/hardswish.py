@@ -11,6 +11,7 @@ from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._inplace import input_values, refuse_double_backward, run_keeping_original
 from ._registry import Twin, register, unary
 
@@ -65,9 +66,11 @@ class HardSwishFunction(torch.autograd.Function):
     (torch's in-place hardswish keeps the same copy); how the copy travels from forward to
     ``setup_context`` is explained in ``customgrad/ops/_inplace.py``, shared with SiLU and Mish.
 
-    The derivative is built in one temporary with two ``threshold`` passes, no boolean mask.
-    A nan input gets a nan gradient, as in torch's vectorised CPU kernel (its scalar tail loop
-    gives 1 instead, so torch itself disagrees with itself there).
+    The plain first-order backward is torch's own one-pass kernel (``customgrad/ops/_fused.py``),
+    so its values are torch's, at a nan input too: nan in the kernel's vectorised body, the
+    incoming gradient in its scalar tail loop (torch disagrees with itself there).  Everywhere else
+    (double backward, ``jvp``, ``torch.func``) the formula runs: the derivative built in one
+    temporary with two ``threshold`` passes, no boolean mask, nan at a nan input.
 
     Args:
         input (Tensor): floating point, any shape.
@@ -104,6 +107,8 @@ class HardSwishFunction(torch.autograd.Function):
             return None, None
         refuse_double_backward(ctx, "HardSwishFunction")
         (input,) = ctx.saved_tensors
+        if fused(grad_output, input):  # one pass: torch's own kernel (_fused.py)
+            return aten.hardswish_backward(grad_output, input), None
         return chain(grad_output, _slope(input)), None
 
     @staticmethod

@@ -100,12 +100,6 @@ class LayerNormFunction(torch.autograd.Function):
                 [-0.2041,  0.4082, -0.2041]])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: \mu = \frac{1}{H} \sum_{j} x_j, \qquad
-              \sigma^2 = \frac{1}{H} \sum_{j} (x_j - \mu)^2, \qquad
-              \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad
-              y = \gamma \odot \hat x + \beta
-    """
 
     generate_vmap_rule = True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as TF
 from torch import nn
@@ -12,6 +14,7 @@ from ._chain import chain
 from ._checks import check_float_input, check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, register, unary_with
 
 _INPLACE_NEGATIVE_SLOPE = (
@@ -118,6 +121,10 @@ class LeakyReLUFunction(torch.autograd.Function):
         if ctx.broken:
             raise RuntimeError(_INPLACE_NEGATIVE_SLOPE)
         (kept,) = ctx.saved_tensors
+        if fused(grad_output, kept) and math.isfinite(ctx.negative_slope):  # one pass (_fused.py)
+            # kept > 0 exactly where x > 0, output or input.  The last argument (self_is_result) only
+            # makes torch refuse an in-place negative slope, refused above already.
+            return aten.leaky_relu_backward(grad_output, kept, ctx.negative_slope, False), None, None
         return chain(grad_output, _slope(kept, ctx.negative_slope)), None, None
 
     @staticmethod

@@ -14,6 +14,7 @@ from . import _compile
 from ._checks import check_tensor, refuse_complex_grad
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, randn, register
 from .silu import silu_grad
 
@@ -100,8 +101,15 @@ class LearnedSiLUFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_output):
         # Conjugates for complex values (PyTorch's convention); free on real tensors.
-        input, slope = (t.conj() for t in ctx.saved_tensors)
         grad_input = grad_slope = None
+        input, slope = ctx.saved_tensors
+        if fused(grad_output, input) and slope.dtype == input.dtype:  # one pass each (_fused.py)
+            if ctx.needs_input_grad[1]:
+                grad_slope = (grad_output * TF.silu(input)).sum_to_size(slope.shape)
+            if ctx.needs_input_grad[0]:
+                grad_input = aten.silu_backward(grad_output * slope, input).sum_to_size(input.shape)
+            return grad_input, grad_slope
+        input, slope = (t.conj() for t in ctx.saved_tensors)
         sigma = torch.sigmoid(input)
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma

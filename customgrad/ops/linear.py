@@ -88,9 +88,6 @@ class LinearFunction(torch.autograd.Function):
                 [1., 2., 3.]]), tensor([[1., 1.]]))
     """
 
-    FORWARD_MATH = r"""
-    .. math:: y = x W^\top + b, \qquad y_{k,i} = \sum_j x_{k,j} W_{i,j} + b_i
-    """
 
     generate_vmap_rule = True
 

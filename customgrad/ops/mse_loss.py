@@ -60,6 +60,8 @@ class MSELossFunction(torch.autograd.Function):
     ``input`` and ``target`` broadcast against each other, as in torch (whose ``mse_loss`` warns
     when their sizes differ: :func:`customgrad.functional.mse_loss` warns the same way), and each
     gradient is summed back to its own tensor's shape.
+    The forward is printed for ``'mean'``, without and with ``weight``: ``'sum'`` leaves out the
+    division and ``'none'`` keeps one term per element.
     :math:`N` is the number of elements after broadcasting; with ``weight``, ``'mean'`` divides by
     :math:`\sum w` instead, as torch's weighted ``mse_loss`` does.
 
@@ -89,12 +91,6 @@ class MSELossFunction(torch.autograd.Function):
         tensor([0.0000, 1.3333, 2.0000])
     """
 
-    FORWARD_MATH = r"""
-    .. math:: d = x - t, \qquad
-              \ell = \begin{cases} w\, d^2 & \text{'none'} \\ \sum w\, d^2 & \text{'sum'} \\
-              \frac{1}{N} \sum d^2 \ \text{ or } \ \frac{\sum w\, d^2}{\sum w} & \text{'mean'} \end{cases}
-              \qquad (w = 1 \text{ without weight})
-    """
 
     generate_vmap_rule = True
 

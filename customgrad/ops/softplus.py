@@ -14,6 +14,7 @@ from ._chain import chain, float_below
 from ._checks import check_float_input, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, register, unary_with
 
 
@@ -119,6 +120,11 @@ class SoftplusFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None, None
         (input,) = ctx.saved_tensors
+        # One pass: torch's own kernel (_fused.py), for number settings and a threshold below the
+        # dtype's exp range: above it torch's kernel divides inf by inf (nan) where the formula gives 1.
+        numbers = not isinstance(ctx.beta, torch.Tensor) and not isinstance(ctx.threshold, torch.Tensor)
+        if numbers and fused(grad_output, input) and ctx.threshold < math.log(torch.finfo(input.dtype).max):
+            return aten.softplus_backward(grad_output, input, ctx.beta, ctx.threshold), None, None
         return chain(grad_output, _slope(input, ctx.beta, ctx.threshold)), None, None
 
     @staticmethod

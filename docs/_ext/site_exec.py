@@ -9,6 +9,10 @@
   are dropped so every script runs again.  Both languages share the generated gallery, so the
   second language re-runs nothing and shows the same outputs.
 - myst-nb's ``jupyter_execute`` folder is moved out of the published ``_build/html``.
+- Merged streams do not depend on how the kernel happened to chunk its output: myst-nb's
+  ``coalesce_streams`` (``nb_merge_streams``) strips each chunk before joining, so a blank line
+  printed at a chunk boundary appeared in one build and not the next.  The chunks are joined as
+  they came first; myst-nb's own function then only sees one chunk per stream.
 - Each executed page gets ``exec_stamp`` in its template context (``_templates/exec-stamp.html``):
   torch version, device, and the date its outputs were computed.
 """
@@ -25,6 +29,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+import myst_nb.core.render
+import nbformat
+from myst_nb.core.utils import coalesce_streams as _myst_nb_coalesce
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -93,6 +100,20 @@ def on_config_inited(app: Sphinx, config) -> None:
         key_file.write_text(key)
 
 
+def _coalesce_streams(outputs):
+    """Join each stream's chunks verbatim, then let myst-nb's ``coalesce_streams`` do the rest."""
+    joined, streams = [], {}
+    for output in outputs or []:
+        if output["output_type"] == "stream" and output["name"] in streams:
+            streams[output["name"]]["text"] += output["text"]
+        else:
+            if output["output_type"] == "stream":
+                output = nbformat.from_dict(dict(output))
+                streams[output["name"]] = output
+            joined.append(output)
+    return _myst_nb_coalesce(joined)
+
+
 def on_builder_inited(app: Sphinx) -> None:
     # myst-nb writes jupyter_execute/ beside the output folder, i.e. inside the published
     # _build/html; move it to _build/jupyter_execute (shared by the languages, like the cache).
@@ -145,6 +166,7 @@ def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) 
 def setup(app: Sphinx):
     app.add_config_value("site_exec_inputs", DEFAULT_INPUTS, "env", list)
     app.add_config_value("site_exec_ignored", DEFAULT_IGNORED, "env", list)
+    myst_nb.core.render.coalesce_streams = _coalesce_streams
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited, priority=900)  # after myst-nb's own handler
     app.connect("html-page-context", on_html_page_context)

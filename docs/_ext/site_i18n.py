@@ -68,6 +68,12 @@ def on_config_inited(app: Sphinx, config) -> None:
     # is conf.py's value, listed in _templates/theme-strings.html as well.
     if isinstance(config.copyright, str):
         config.copyright = str(_(config.copyright))
+    # The 404 page (sphinx-notfound-page renders its context's "body"): conf.py gives a title and a
+    # message, both in _templates/theme-strings.html, so the page is in the site's language.
+    context = config.notfound_context
+    if isinstance(context, dict) and "message" in context:
+        title, message = str(_(context["title"])), str(_(context["message"]))
+        config.notfound_context = {"title": title, "body": f"<h1>{title}</h1>\n\n<p>{message}</p>"}
 
 
 def on_html_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
