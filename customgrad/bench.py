@@ -59,8 +59,8 @@ from .twins import TWINS, Twin
 from .verify import saved_for_backward
 
 __all__ = ["SIZES", "PHASES", "TARGETS", "COMPILED_TARGET", "TARGET_MIN_SIZE", "OURS", "BUILTIN", "TEXTBOOK_IMPL",
-           "COMPILED", "Timing", "BenchResult", "EmptyFunction", "measure", "copy_time", "floor_time", "hotspots",
-           "benchmarkable", "run", "main"]
+           "COMPILED", "Timing", "BenchResult", "EmptyFunction", "measure", "compare", "copy_time", "floor_time",
+           "fresh_buffers", "page_faults", "hotspots", "benchmarkable", "run", "main"]
 
 #: Number of elements per input, 1e3 to 1e7.
 SIZES: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
@@ -157,6 +157,25 @@ def measure(fn: Callable, *inputs, kwargs: dict | None = None, phases: Sequence[
     return {p: median for p, (median, _) in _repeat(timers, min_run_time, repeats).items()}
 
 
+def compare(fns: dict[str, Callable], *inputs, kwargs: dict | None = None, phase: str = FB,
+            min_run_time: float = 0.2, repeats: int = 3, threads: int | None = None) -> dict[str, float]:
+    """Median seconds per call of one phase of each ``fns[name](*inputs, **kwargs)``, timed interleaved.
+
+    The implementations take turns, ``repeats`` rounds of one ``blocked_autorange`` each, so a
+    change of load on a shared machine hits them alike; each keeps the median of its rounds.
+    This is how the site's pages compare several ways of writing one operation.
+
+    Example:
+        >>> x = torch.randn(100, requires_grad=True)
+        >>> times = compare({"tanh": torch.tanh, "sigmoid": torch.sigmoid}, x, min_run_time=0.001, repeats=1)
+        >>> sorted(times), all(t > 0 for t in times.values())
+        (['sigmoid', 'tanh'], True)
+    """
+    threads = threads or _default_threads(inputs[0].device.type)
+    timers = {name: _timers(fn, inputs, kwargs or {}, [phase], threads)[phase] for name, fn in fns.items()}
+    return {name: median for name, (median, _) in _repeat(timers, min_run_time, repeats).items()}
+
+
 def copy_time(size: int, device: str = "cpu", dtype: torch.dtype = torch.float32, min_run_time: float = 0.2,
               repeats: int = 1, threads: int | None = None) -> float:
     """Median seconds of ``dst.copy_(src)`` for ``size`` elements: the memory-bandwidth reference."""
@@ -172,6 +191,83 @@ def floor_time(size: int = 1000, device: str = "cpu", dtype: torch.dtype = torch
     x = torch.randn(size, device=device, dtype=dtype, requires_grad=True)
     return measure(EmptyFunction.apply, x, phases=[FB], min_run_time=min_run_time, repeats=repeats,
                    threads=threads)[FB]
+
+
+def fresh_buffers(fn: Callable, *inputs, kwargs: dict | None = None, phase: str = "backward",
+                  min_numel: int = 2) -> list[tuple[str, int]]:
+    """``(operator, bytes)`` of each new buffer one ``phase`` of ``fn(*inputs, **kwargs)`` allocates.
+
+    Every operator PyTorch runs is seen through a :class:`~torch.utils._python_dispatch.TorchDispatchMode`;
+    an output whose storage is none of the operator's inputs' is a fresh buffer (an in-place
+    operator or one writing to ``out=`` allocates none).  ``phase`` is ``"forward"`` or
+    ``"backward"`` (one ``torch.autograd.grad`` call, with a fixed gradient of ones flowing in).
+    Buffers of fewer than ``min_numel`` elements (scalars made on the way) are left out.  The
+    count is exact and the same on every run, unlike a time: it is what a backward asks of the
+    memory allocator.  Temporaries an operator makes inside its own kernel are not seen.
+
+    Example:
+        >>> x = torch.randn(1000, requires_grad=True)
+        >>> fresh_buffers(torch.relu, x)
+        [('threshold_backward', 4000)]
+        >>> fresh_buffers(lambda t: t * 2, x, phase="forward")
+        [('mul', 4000)]
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class Recorder(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.buffers: list[tuple[str, int]] = []
+
+        def __torch_dispatch__(self, func, types, args=(), kw=None):
+            kw = kw or {}
+            out = func(*args, **kw)
+            owned = {t.untyped_storage().data_ptr() for t in tree_leaves((args, kw)) if isinstance(t, torch.Tensor)}
+            for t in tree_leaves(out):
+                if (isinstance(t, torch.Tensor) and t.numel() >= min_numel
+                        and t.untyped_storage().data_ptr() not in owned):
+                    self.buffers.append((func.overloadpacket.__name__, t.untyped_storage().nbytes()))
+            return out
+
+    kwargs = kwargs or {}
+    recorder = Recorder()
+    if phase == "forward":
+        with recorder:
+            fn(*inputs, **kwargs)
+        return recorder.buffers
+    wrt = [a for a in inputs if isinstance(a, torch.Tensor) and a.requires_grad]
+    out = fn(*inputs, **kwargs)
+    grad = torch.ones_like(out)
+    with recorder:
+        torch.autograd.grad(out, wrt, grad)
+    return recorder.buffers
+
+
+def page_faults(call: Callable[[], object], calls: int = 10, warmup: int = 2) -> float | None:
+    """Minor page faults per ``call()``, the mean over ``calls`` calls after ``warmup`` calls.
+
+    A minor page fault is the kernel handing the process a page of memory on its first touch:
+    a buffer that the allocator gets fresh from the operating system costs one per page
+    (4 KiB) when it is first written.  Counted by :func:`resource.getrusage` for the whole
+    process (``ru_minflt``); None where :mod:`resource` does not exist (Windows).
+
+    Example:
+        >>> x, buffer = torch.randn(1000), torch.empty(1000)
+        >>> faults = page_faults(lambda: torch.mul(x, 2, out=buffer))
+        >>> faults is None or faults >= 0
+        True
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on every platform
+        return None
+    for _ in range(warmup):
+        call()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        call()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def _quiet_profiler() -> None:

@@ -34,6 +34,8 @@ __all__ = [
     "use_cjk_font",
     "png",
     "Bilingual",
+    "BilingualFigure",
+    "plot_bars",
 ]
 
 CJK_FAMILY = "Noto Sans SC"
@@ -341,3 +343,99 @@ class Bilingual:
             return f'<div class="cg-bilingual" lang="{lang}">{body}</div>'
 
         return block("en", self.english) + block("zh-CN", self.chinese)
+
+
+def plot_bars(panels: dict, xlabel: str, title: str = "", lines: dict | None = None, fmt: str = "{:.0f}",
+              lang: str = "en", height: float | None = None):
+    """Horizontal bar charts side by side, one panel per entry of ``panels``, each bar labelled with its value.
+
+    For timings on the site's pages: one panel per size or per operation, one bar per way of
+    writing it, and reference times (a floor, the built-in) as dashed vertical lines.
+
+    Args:
+        panels: maps a panel title to ``{bar label: value}``; bars are drawn top to bottom in order.
+        xlabel: the label of every panel's value axis.
+        title: the figure's title (none if empty).
+        lines: maps a panel title to ``{line label: value}``: vertical lines, one style per label in
+            every panel, named in one legend under the panels.
+        fmt: the format of the number written at the end of each bar.
+        lang: ``"en"`` or ``"zh_CN"``: the figure's label, so the site shows it on that
+            language's pages (Chinese needs :func:`use_cjk_font` first).
+        height: the figure's height in inches (default: from the number of bars).
+
+    Returns:
+        The figure, made with pyplot.
+
+    Example:
+        >>> fig = plot_bars({"1e3 elements": {"a": 3.0, "b": 5.0}}, "microseconds", lines={"1e3 elements": {"floor": 1.0}})
+        >>> [ax.get_title() for ax in fig.axes], fig.get_label()
+        (['1e3 elements'], 'en')
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    lines = lines or {}
+    # One style per line label, the same in every panel, so one legend under the panels serves them all.
+    labels_in_order = list(dict.fromkeys(label for panel in lines.values() for label in panel))
+    style = {label: ["--", ":", "-."][k % 3] for k, label in enumerate(labels_in_order)}
+    most = max(len(bars) for bars in panels.values())
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.4 * len(panels), height or 1.4 + 0.42 * most),
+                             layout="constrained", squeeze=False)
+    fig.set_label(lang)
+    handles = {}
+    for ax, (name, bars) in zip(axes[0], panels.items()):
+        labels, values = list(bars), list(bars.values())
+        ys = range(len(labels))
+        ax.barh(ys, values, color=[f"C{i}" for i in ys], height=0.65)
+        ax.set_yticks(list(ys), labels)
+        ax.invert_yaxis()
+        top = max(values + list(lines.get(name, {}).values()))
+        for y, v in zip(ys, values):
+            ax.text(v + top * 0.01, y, fmt.format(v), va="center", fontsize=8, zorder=3,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
+        for label, v in lines.get(name, {}).items():
+            handles[label] = ax.axvline(v, color="black", ls=style[label], lw=1.2, label=label)
+        ax.set_xlim(0, top * 1.18)
+        ax.set(xlabel=xlabel, title=name)
+        ax.grid(axis="x", alpha=0.3)
+    if handles:
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=len(handles), fontsize=8,
+                   frameon=False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+class BilingualFigure:
+    """A figure drawn twice, in English and in Chinese; the site shows the one of the page's language.
+
+    For a figure that exists only on some builds (a GPU measurement, made when the build machine
+    has one), so that no ``{glue:figure}`` can name it in the page's text: make it the last
+    expression of a cell.  Its HTML holds both images, inline as PNG data, each in a block with
+    its ``lang``, and the site's stylesheet hides the one that is not the page's, as for
+    :class:`Bilingual`.  Elsewhere it shows as the English image.  The figures are closed.
+
+    Example:
+        >>> import matplotlib.pyplot as plt
+        >>> both = BilingualFigure(plt.figure(), plt.figure(), alt_en="A figure", alt_zh="一张图")
+        >>> both._repr_html_().count("<img"), both._repr_png_()[:4] == b"\\x89PNG"
+        (2, True)
+    """
+
+    def __init__(self, english, chinese, alt_en: str, alt_zh: str, dpi: int = 144):
+        self.english, self.chinese = png(english, dpi).data, png(chinese, dpi).data
+        self.alt_en, self.alt_zh = alt_en, alt_zh
+
+    def _repr_png_(self) -> bytes:
+        return self.english
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        def block(lang: str, data: bytes, alt: str) -> str:
+            src = "data:image/png;base64," + base64.b64encode(data).decode()
+            return (f'<div class="cg-bilingual" lang="{lang}"><img src="{src}" alt="{html.escape(alt)}" '
+                    f'style="max-width: 100%"></div>')
+
+        return block("en", self.english, self.alt_en) + block("zh-CN", self.chinese, self.alt_zh)

@@ -160,6 +160,36 @@ def test_measure_any_callable():
     assert bench.floor_time(100, min_run_time=0.005) > 0
 
 
+def test_compare_times_each_implementation_on_the_same_inputs():
+    x = torch.randn(100, requires_grad=True)
+    times = bench.compare({"tanh": torch.tanh, "relu": torch.relu}, x, min_run_time=0.002, repeats=2)
+    assert list(times) == ["tanh", "relu"] and all(t > 0 for t in times.values())
+    forward = bench.compare({"exp": torch.exp}, x, phase="forward", min_run_time=0.002, repeats=1)
+    assert list(forward) == ["exp"] and forward["exp"] > 0
+
+
+def test_fresh_buffers_counts_what_each_backward_allocates():
+    x = torch.randn(1000, requires_grad=True)
+    # The textbook ReLU: a bool mask (1 byte each), then the float product.
+    assert bench.fresh_buffers(TEXTBOOK["relu"], x) == [("gt", 1000), ("mul", 4000)]
+    # customgrad's: one float derivative, multiplied in place.
+    assert bench.fresh_buffers(TWINS["relu"].ours, x) == [("empty_like", 4000)]
+    # In place and out= allocate nothing; forward is recorded too.
+    buffer = torch.empty(1000)
+    assert bench.fresh_buffers(lambda t: torch.mul(t.detach(), 2, out=buffer), x, phase="forward") == []
+    assert bench.fresh_buffers(lambda t: t * 2, x, phase="forward") == [("mul", 4000)]
+    assert bench.fresh_buffers(lambda t: t * 2, x, phase="forward", min_numel=2000) == []
+
+
+def test_page_faults_of_a_fresh_buffer_and_of_a_reused_one():
+    pytest.importorskip("resource")
+    x = torch.randn(2**23)  # 32 MiB: glibc maps a buffer this large fresh from the system every time
+    out = torch.empty_like(x)
+    fresh = bench.page_faults(lambda: torch.mul(x, 2), calls=3)
+    reused = bench.page_faults(lambda: torch.mul(x, 2, out=out), calls=3)
+    assert fresh > reused >= 0
+
+
 def test_hotspots_name_the_operators_that_take_the_time():
     x = torch.randn(1000, requires_grad=True)
     spots = bench.hotspots(torch.relu, x, top=2, iterations=2)

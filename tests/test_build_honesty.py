@@ -8,7 +8,8 @@ the checkout's own build is never touched.  The commands are the Makefile's (``s
 
 - ``test_two_clean_builds_match`` (slow, ``make test-build``): two clean builds give the same
   pages, once what must differ is normalised (``normalise``: the execution date, timings, memory
-  addresses by identity, the benchmark page's measured output).  Anything else that differs is a
+  addresses by identity, the measured output of the benchmark page and of the two performance
+  tutorials, ``TIMED_NOTEBOOK_PAGES``).  Anything else that differs is a
   bug (unseeded randomness, a timestamp, an absolute path) and the failure shows it.  One such bug
   was myst-nb 1.4.0's merge of a cell's stdout chunks, ``rstrip`` per chunk, which dropped or kept a
   blank line depending on where the kernel flushed; ``site_exec`` joins the chunks verbatim first
@@ -88,10 +89,23 @@ ADDRESS = re.compile(r"\b0x[0-9a-f]{8,}\b|(?<![\d.])\d{13,16}(?![\d.])")
 # blocks are compared by count only; their code, prose and figures' places must still match.
 TIMED_PAGES = {"auto_gallery/plot_03_benchmarks.html"}
 TIMED_OUTPUT = re.compile(r'(<div class="sphx-glr-script-out[^"]*"><div class="highlight"><pre>).*?(</pre>)', re.S)
+# Tutorials built on measurements (tables of times without units, ratios, page faults, the order of
+# the fastest, sentences written from them, figures drawn from them): every cell output, glued text
+# and glued figure's file name (a hash of the image) is compared by place only; code and prose must
+# still match.
+TIMED_NOTEBOOK_PAGES = {"tutorials/when-to-write.html", "tutorials/making-it-fast.html"}
+TIMED_NOTEBOOK = [
+    (re.compile(r'(<div class="output [^"]*"><div class="highlight"><pre>).*?(</pre>)', re.S), r"\1<TIMED OUTPUT>\2"),
+    (re.compile(r'(<span class="pasted-text">).*?(</span>)', re.S), r"\1<TIMED TEXT>\2"),
+    (re.compile(r"_images/[0-9a-f]{64}\.png"), "_images/<TIMED FIGURE>.png"),
+]
 
 
 def normalise(name: str, html: str) -> str:
     """The page ``name`` with what may differ between two honest builds replaced by placeholders."""
+    if name in TIMED_NOTEBOOK_PAGES:  # first: a figure's hash may hold a run of digits that looks like an address
+        for pattern, replacement in TIMED_NOTEBOOK:
+            html = pattern.sub(replacement, html)
     for pattern, replacement in NORMALISE:
         html = pattern.sub(replacement, html)
     labels: dict[str, str] = {}
@@ -166,6 +180,19 @@ def test_normalising_keeps_what_pages_show():
     same, other = normalise("x.html", "id=140587738576240 id=140587738576240"), normalise("x.html", "id=140587738576240 id=140587738576999")
     assert same != other  # "the same object" cannot silently become "two objects"
     assert normalise("x.html", "0.30000000000000004 tensor([1., 2.])") == "0.30000000000000004 tensor([1., 2.])"
+
+
+def test_timed_tutorials_keep_their_code_and_prose():
+    """On a tutorial built on measurements, outputs, glued text and figure names become placeholders; nothing else."""
+    page = ('<p>Ratio <span class="pasted-text">1.73</span> here.</p><div class="output stream highlight-myst-ansi '
+            'notranslate"><div class="highlight"><pre><span></span>plain  63.6\n</pre></div></div>'
+            '<img src="../_images/' + "ab" * 20 + "1234567890123" + "cd" * 5 + "e" + '.png" />')
+    timed = normalise("tutorials/making-it-fast.html", page)
+    assert timed == ('<p>Ratio <span class="pasted-text"><TIMED TEXT></span> here.</p><div class="output stream '
+                     'highlight-myst-ansi notranslate"><div class="highlight"><pre><TIMED OUTPUT></pre></div></div>'
+                     '<img src="../_images/<TIMED FIGURE>.png" />')
+    other = normalise("tutorials/linear-layer.html", page)  # every other page keeps its outputs
+    assert '<span class="pasted-text">1.73</span>' in other and "plain  63.6" in other and "TIMED" not in other
 
 
 # --- a failing cell or script fails the build, by name -----------------------------------------

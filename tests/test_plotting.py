@@ -64,6 +64,38 @@ def test_cjk_font_missing_degrades(monkeypatch):
         assert plotting.use_cjk_font() is None
 
 
+def test_plot_bars_draws_one_panel_per_entry_with_its_lines():
+    import matplotlib.pyplot as plt
+
+    panels = {"small": {"a": 2.0, "b": 4.0, "c": 1.0}, "large": {"a": 20.0, "b": 10.0}}
+    fig = plotting.plot_bars(panels, "us", title="t", lines={"small": {"floor": 0.5, "built-in": 1.5}}, lang="zh_CN")
+    assert fig.get_label() == "zh_CN" and fig._suptitle.get_text() == "t"
+    small, large = fig.axes
+    assert [small.get_title(), large.get_title()] == ["small", "large"]
+    assert [p.get_width() for p in small.patches] == [2.0, 4.0, 1.0]
+    assert [t.get_text() for t in small.get_yticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in small.texts] == ["2", "4", "1"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["floor", "built-in"]
+    assert [line.get_linestyle() for line in small.lines] == ["--", ":"]
+    assert small.get_legend() is None and large.get_legend() is None and len(large.patches) == 2
+    plt.close(fig)
+
+
+def test_bilingual_figure_holds_both_images_and_closes_the_figures():
+    pytest.importorskip("IPython")
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    en, zh = plt.figure(), plt.figure()
+    both = plotting.BilingualFigure(en, zh, alt_en='times "per call"', alt_zh="每次调用的耗时")
+    assert en.number not in plt.get_fignums() and zh.number not in plt.get_fignums()
+    page = both._repr_html_()
+    assert page.count('class="cg-bilingual"') == 2 and 'lang="en"' in page and 'lang="zh-CN"' in page
+    assert 'alt="times &quot;per call&quot;"' in page and 'alt="每次调用的耗时"' in page
+    assert base64.b64encode(both._repr_png_()).decode() in page.split('lang="zh-CN"')[0]
+
+
 def test_plot_curves_one_line_per_label():
     import matplotlib.pyplot as plt
 
