@@ -26,6 +26,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 # Figures are rendered off-screen in kernels and gallery scripts alike.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One intra-op thread in kernels and gallery scripts (set before anything imports torch): the pages'
+# tensors are small, and on a busy 2-core machine two threads made a small training loop 20-30 times
+# slower; the pages' benchmarks compare one thread with one thread, as `make bench` does.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # --- project
 project = "customgrad"
@@ -120,6 +124,7 @@ autosummary_filename_map = {  # docs/api/functions.rst, not docs/api/customgrad.
     "customgrad.ctx_timeline": "ctx_timeline",
     "customgrad.plotting": "plotting",
     "customgrad.exercises": "exercises",
+    "customgrad.checkpoint": "checkpoint",
 }
 autodoc_inherit_docstrings = False  # torch.autograd.Function's docstrings hold :ref:s undefined here
 autodoc_member_order = "bysource"  # as the source orders them, not alphabetically

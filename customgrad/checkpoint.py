@@ -311,7 +311,7 @@ def checkpoint(
         function: a callable or ``nn.Module``; it may return a tensor, or lists, tuples and dicts
             (nested) of tensors and other values (ints, ``None``), which pass through.
         *args: its positional arguments.
-        use_reentrant (bool | None): accepted for call compatibility with torch; every value gives
+        use_reentrant: accepted for call compatibility with torch; every value gives
             the one behaviour described above, and ``None`` gives no warning.
         context_fn: only torch's ``noop_context_fn`` (the default); any other raises ``ValueError``.
         determinism_check (str): ``"default"`` raises if the recomputation returns outputs of

@@ -28,6 +28,7 @@ __all__ = [
     "plot_family",
     "plot_curves",
     "print_differences",
+    "plot_panels",
     "analytical_jacobian",
     "numerical_jacobian",
     "use_cjk_font",
@@ -104,14 +105,20 @@ def plot_family(title: str, members: dict, x: torch.Tensor, lang: str = "en"):
     return fig, diffs
 
 
-def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool = False):
-    """Draw each named sequence of numbers against its index, one line each (a training loss, a residual).
+def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool = False, *, logx: bool = False,
+                dashed=(), lang: str | None = None):
+    """Draw several curves on one pair of axes: training losses, two learning curves that should agree.
 
     Args:
         title: the figure's title.
-        curves: maps a label to a sequence of numbers (a list, or a 1-D tensor).
+        curves: maps a label to its values: a sequence of numbers (a list, or a 1-D tensor), drawn
+            against its index 0, 1, 2 ..., or a pair ``(x, y)`` of such sequences.
         xlabel, ylabel: the axis labels (Chinese needs :func:`use_cjk_font` first).
-        logy: a logarithmic y axis.
+        logy, logx: logarithmic axes.
+        dashed: labels drawn thin, dashed and black on top of the others, so that a curve lying
+            exactly on another one stays visible (``plot_family`` draws torch's curves this way).
+        lang: ``"en"`` or ``"zh_CN"``, set as the figure's label, as in :func:`plot_family`, so a
+            gallery script shows it on that language's pages only (the texts are the caller's).
 
     Returns:
         The figure (made with pyplot; :func:`png` turns it into an image and closes it).
@@ -120,20 +127,40 @@ def plot_curves(title: str, curves: dict, xlabel: str, ylabel: str, logy: bool =
         >>> fig = plot_curves("loss", {"plain": [1.0, 1.0], "ours": [1.0, 0.25]}, "step", "loss")
         >>> [line.get_label() for line in fig.axes[0].get_lines()]
         ['plain', 'ours']
+        >>> fig = plot_curves("loss", {"ours": [3.0, 1.5], "torch": [3.0, 1.5]}, "step", "loss",
+        ...                   logy=True, dashed=("torch",), lang="en")
+        >>> [line.get_linestyle() for line in fig.axes[0].get_lines()], fig.get_label()
+        (['-', '--'], 'en')
         >>> import matplotlib.pyplot as plt
-        >>> plt.close(fig)
+        >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-    for i, (label, values) in enumerate(curves.items()):
-        values = values.tolist() if isinstance(values, torch.Tensor) else list(values)
-        ax.plot(range(len(values)), values, color=f"C{i}", lw=2, label=label)
+    if lang is not None:
+        fig.set_label(lang)
+    solid = [label for label in curves if label not in dashed]
+    for i, label in enumerate(solid + [label for label in curves if label in dashed]):
+        values = curves[label]
+        if isinstance(values, tuple):
+            xs, ys = (v.tolist() if isinstance(v, torch.Tensor) else list(v) for v in values)
+        else:
+            ys = values.tolist() if isinstance(values, torch.Tensor) else list(values)
+            xs = range(len(ys))
+        if label in dashed:
+            ax.plot(xs, ys, color="black", lw=0.9, ls="--", label=label)
+        else:
+            ax.plot(xs, ys, color=f"C{i}", lw=2, label=label)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.set_title(title)
+    return fig
     ax.legend(fontsize=9)
     ax.set_title(title)
     return fig
@@ -150,6 +177,59 @@ def print_differences(diffs: dict) -> None:
     print(f"{'function':22} {'max |f diff|':>14} {'max |df diff|':>14}")
     for label, (d_f, d_df) in diffs.items():
         print(f"{label:22} {d_f:14.3g} {d_df:14.3g}")
+
+
+def plot_panels(x, panels: dict, xlabel: str, *, title: str | None = None, logy=(), logx: bool = False,
+                lang: str = "en"):
+    """Line plots side by side on one x axis: one panel per entry of ``panels``, one line per series.
+
+    For measurements taken at a few points (per layer of a network, per depth of a stack): each
+    point is marked, and a series keeps its colour in every panel.
+
+    Args:
+        x: the x values, numbers, or labels (strings), drawn as evenly spaced ticks.
+        panels: maps a panel's title to ``{series label: values}``, one value per entry of ``x``.
+        xlabel: the x axis label, below every panel.
+        title: the figure's title.
+        logy: titles of the panels drawn with a logarithmic y axis.
+        logx: a base-2 logarithmic x axis, for values that double (depths 1, 2, 4, ...).
+        lang: the figure's label, so the site shows it on that language's pages only; the caller
+            writes the titles and labels in that language (Chinese needs :func:`use_cjk_font`).
+
+    Returns:
+        The figure (made with pyplot, so sphinx-gallery collects it).
+
+    Example:
+        >>> fig = plot_panels([1, 2, 4], {"bytes": {"plain": [1, 2, 4], "checkpointed": [1, 1, 1]}}, "depth")
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['plain', 'checkpointed']
+    """
+    import matplotlib.pyplot as plt
+
+    width = min(5.5 * len(panels), 13.0)  # three panels or more share the width of two and a bit
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.0), layout="constrained", squeeze=False)
+    fig.set_label(lang)
+    labels = list(x)
+    positions = range(len(labels)) if any(isinstance(v, str) for v in labels) else labels
+    colours = {}
+    for ax, (name, series) in zip(axes[0], panels.items()):
+        for label, values in series.items():
+            colour = colours.setdefault(label, f"C{len(colours)}")
+            ax.plot(positions, list(values), "o-", color=colour, lw=1.8, ms=4, label=label)
+        if positions is not labels:
+            ax.set_xticks(list(positions), labels)
+        if logx:
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(labels, [str(v) for v in labels])
+        if name in logy:
+            ax.set_yscale("log")
+        ax.set_title(name)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def analytical_jacobian(fn, x: torch.Tensor) -> torch.Tensor:

@@ -1341,9 +1341,9 @@ def layer_norm_rule(batch: int = 2, features: int = 3, eps: float = 1e-5) -> Mat
                  "bias": lambda input, weight, bias, G: G.T * _ones(batch)},
         general_latex={
             "input": r"\frac{1}{\sigma}\left(\hat G - \operatorname{mean}(\hat G)\,\mathbf{1}^{T}"
-                     r" - \hat X \odot \operatorname{mean}(\hat G \odot \hat X)\,\mathbf{1}^{T}\right),\quad"
-                     r" \hat G = G \operatorname{diag}(\gamma),\ \hat X = \frac{X - \mu \mathbf{1}^{T}}{\sigma}"
-                     r"\ \text{(row means, row by row)}",
+                     r" - \hat X \odot \operatorname{mean}(\hat G \odot \hat X)\,\mathbf{1}^{T}\right),"
+                     r" \\ &\qquad \hat G = G \operatorname{diag}(\gamma),\ \hat X = \frac{X - \mu \mathbf{1}^{T}}{\sigma},"
+                     r"\ \sigma = \sqrt{v + \epsilon}\ \text{(means row by row)}",
             "weight": r"\sum_n G_{n} \odot \hat X_{n}",
             "bias": r"G^{T} \mathbf{1}"},
     )

@@ -106,3 +106,41 @@ def test_plot_curves_one_line_per_label():
     assert list(lines[1].get_ydata()) == [1.0, 0.5]
     assert fig.axes[0].get_yscale() == "log"
     plt.close(fig)
+
+
+def test_plot_panels_one_line_per_series_in_each_panel():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_panels(
+        [1, 2, 4], {"bytes": {"plain": [1, 2, 4], "checkpointed": [1, 1, 1]}, "time": {"plain": [3, 2, 1]}},
+        "depth", title="costs", logy=("time",), logx=True, lang="zh_CN",
+    )
+    bytes_ax, time_ax = fig.axes
+    assert [line.get_label() for line in bytes_ax.get_lines()] == ["plain", "checkpointed"]
+    assert list(bytes_ax.get_lines()[1].get_ydata()) == [1, 1, 1]
+    # a series keeps its colour from panel to panel
+    assert time_ax.get_lines()[0].get_color() == bytes_ax.get_lines()[0].get_color()
+    assert time_ax.get_yscale() == "log" and bytes_ax.get_yscale() == "linear"
+    assert bytes_ax.get_xscale() == "log" and fig.get_label() == "zh_CN"
+    plt.close(fig)
+    labelled = plotting.plot_panels(["fc1", "fc2"], {"std": {"a": [0.5, 0.25]}}, "layer")
+    assert [t.get_text() for t in labelled.axes[0].get_xticklabels()] == ["fc1", "fc2"]
+    plt.close(labelled)
+
+
+def test_plot_curves_draws_dashed_on_top():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.plot_curves(
+        "t", {"torch": torch.tensor([1.0, 0.5]), "ours": ([1.0, 10.0], [1.0, 0.5])},
+        "x", "y", logy=True, logx=True, dashed=("torch",), lang="zh_CN",
+    )
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["ours", "torch"]  # the dashed one last, on top
+    assert lines[1].get_linestyle() == "--" and lines[0].get_linestyle() == "-"
+    assert list(lines[0].get_xdata()) == [1.0, 10.0] and list(lines[1].get_xdata()) == [0, 1]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert fig.get_label() == "zh_CN"
+    assert fig in map(plt.figure, plt.get_fignums())
+    plt.close(fig)

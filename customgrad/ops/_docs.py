@@ -140,14 +140,17 @@ def _matrix_math(rules) -> str:
 
 def _matrix_forward(rules) -> str:
     """Each rule's indexed forward, a line per equation; an equation printed for an earlier rule is not repeated."""
-    lines, seen = [], set()
-    label = (lambda k: r"\text{%s}:\quad " % k.replace("_", r"\_")) if len(rules) > 1 else (lambda k: "")
+    from .. import symbolic as S
+
+    parts, seen = [], set()
     for k, r in rules.items():
         new = [eq for eq in r.equations.lines if (str(eq.lhs), str(eq.rhs)) not in seen]
         seen |= {(str(eq.lhs), str(eq.rhs)) for eq in r.equations.lines}
         shown = type(r.equations)(new, r.equations.out_indices, r.equations.values, r.equations.bases)
-        lines.append(label(k) + shown.latex())
-    return _blocks(lines)
+        if len(rules) > 1:  # the rule's name on a line of its own: beside the math it runs off the page
+            parts.append(f"``{k}``:\n")
+        parts.append(S.math_block(shown.latex()))
+    return "\n".join(parts)
 
 
 def formula_math(function_cls, check: bool = True) -> dict:

@@ -57,7 +57,7 @@ class LayerNormFunction(torch.autograd.Function):
 
     {backward_math}
 
-    The mean :math:`\mu` and variance :math:`\sigma^2` (biased, as torch) are taken over the :math:`H`
+    The mean :math:`\mu` and variance :math:`v` (biased, as torch) are taken over the :math:`H`
     elements of the trailing ``normalized_shape`` dimensions, one pair per leading index.
     The forward is torch's ``native_layer_norm`` kernel, so values and shape errors are torch's.
 
@@ -69,7 +69,7 @@ class LayerNormFunction(torch.autograd.Function):
     :func:`customgrad.functional.layer_norm` returns the output alone.
 
     Saved for backward: ``input`` (the caller's tensor, no copy), ``weight``, and the small
-    ``mean`` and ``rstd`` :math:`= 1/\sqrt{\sigma^2 + \epsilon}`, one number each per row;
+    ``mean`` and ``rstd`` :math:`= 1/\sqrt{v + \epsilon} = 1/\sigma`, one number each per row;
     never a normalised copy :math:`\hat x` (it is rebuilt from these in one elementwise pass).
     ``bias`` is not saved: its gradient needs only its shape.
     When the backward itself is being differentiated (``create_graph=True``, ``torch.func``),

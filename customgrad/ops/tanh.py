@@ -13,6 +13,7 @@ from . import _compile
 from ._checks import check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._registry import Twin, register, unary
 
 
@@ -88,6 +89,8 @@ class TanhFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None
+        if fused(grad_output, ctx.saved_tensors[0]):  # one pass: torch's own kernel (_fused.py)
+            return aten.tanh_backward(grad_output, ctx.saved_tensors[0])
         output = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
         grad = grad_output * output
         if torch.is_grad_enabled():
