@@ -39,6 +39,30 @@ def test_apply_equals_functional(name, fresh):
     assert_close(direct, twin.ours(*fresh(args), **kwargs))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", ALL)
+def test_backward_unpacks_each_saved_tensor_once(name, dtype, fresh):
+    """Under torch.utils.checkpoint (non-reentrant) a saved tensor may be unpacked only once, so a
+    backward reads ``ctx.saved_tensors`` once, whichever path it takes (customgrad/ops/_fused.py)."""
+    twin = TWINS[name]
+    args, kwargs = twin.sample(dtype)
+    packed, unpacked = [], []
+
+    def pack(t):
+        packed.append(t)
+        return len(packed) - 1
+
+    def unpack(i):
+        unpacked.append(i)
+        return packed[i]
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        out = twin.ours(*fresh(args), **kwargs)
+    out.sum().backward()
+    assert packed and unpacked, name
+    assert len(unpacked) == len(set(unpacked)), f"{name}: {len(unpacked)} unpacks of {len(set(unpacked))} saved tensors"
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_gradcheck_float64(name, as_function_of_tensors):
     twin = TWINS[name]

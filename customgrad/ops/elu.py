@@ -47,11 +47,12 @@ def _slope_from_input(input: torch.Tensor, alpha: float) -> torch.Tensor:
     return torch.where(x > 0, 1.0, x.clamp(max=0).exp() * alpha)  # nan -> nan, as torch's vectorised kernel
 
 
-def _slope(ctx) -> torch.Tensor:
-    """The derivative from what ``setup_context`` kept, as a new tensor."""
+def _slope(ctx, kept: torch.Tensor | None = None) -> torch.Tensor:
+    """The derivative from what ``setup_context`` kept (``kept``, if already unpacked), as a new tensor."""
     if ctx.broken:
         raise RuntimeError(_INPLACE_NEGATIVE_ALPHA)
-    (kept,) = ctx.saved_tensors
+    if kept is None:
+        (kept,) = ctx.saved_tensors
     return _slope_from_output(kept, ctx.alpha) if ctx.from_output else _slope_from_input(kept, ctx.alpha)
 
 
@@ -156,10 +157,12 @@ class ELUFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        (kept,) = ctx.saved_tensors
+        if ctx.broken:
+            raise RuntimeError(_INPLACE_NEGATIVE_ALPHA)
+        (kept,) = ctx.saved_tensors  # once: under checkpointing each access unpacks
         if fused(grad_output, kept) and ctx.from_output:  # one pass: torch's own kernel (_fused.py)
             return aten.elu_backward(grad_output, ctx.alpha, 1, 1, True, kept), None, None
-        slope = _slope(ctx)
+        slope = _slope(ctx, kept)
         if slope.dtype != grad_output.dtype:  # float16/bfloat16: one rounding, as torch's
             return (grad_output.float() * slope).to(grad_output.dtype), None, None
         return chain(grad_output, slope), None, None

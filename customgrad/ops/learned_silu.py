@@ -102,14 +102,14 @@ class LearnedSiLUFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         # Conjugates for complex values (PyTorch's convention); free on real tensors.
         grad_input = grad_slope = None
-        input, slope = ctx.saved_tensors
+        input, slope = ctx.saved_tensors  # once: under checkpointing each access unpacks
         if fused(grad_output, input) and slope.dtype == input.dtype:  # one pass each (_fused.py)
             if ctx.needs_input_grad[1]:
                 grad_slope = (grad_output * TF.silu(input)).sum_to_size(slope.shape)
             if ctx.needs_input_grad[0]:
                 grad_input = aten.silu_backward(grad_output * slope, input).sum_to_size(input.shape)
             return grad_input, grad_slope
-        input, slope = (t.conj() for t in ctx.saved_tensors)
+        input, slope = input.conj(), slope.conj()
         sigma = torch.sigmoid(input)
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         if ctx.needs_input_grad[1]:  # before silu_grad, which may consume sigma

@@ -91,9 +91,10 @@ class SigmoidFunction(torch.autograd.Function):
     def backward(ctx, grad_output):
         if not ctx.needs_input_grad[0]:
             return None
-        if fused(grad_output, ctx.saved_tensors[0]):  # one pass: torch's own kernel (_fused.py)
-            return aten.sigmoid_backward(grad_output, ctx.saved_tensors[0])
-        output = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
+        (saved,) = ctx.saved_tensors  # once: under checkpointing each access unpacks
+        if fused(grad_output, saved):  # one pass: torch's own kernel (_fused.py)
+            return aten.sigmoid_backward(grad_output, saved)
+        output = saved.conj()  # complex: PyTorch's conjugate convention
         grad = grad_output * output
         if torch.is_grad_enabled():
             return torch.addcmul(grad, grad, output, value=-1)

@@ -126,9 +126,10 @@ class SwishFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         refuse_double_backward(ctx, "SwishFunction")
-        if fused(grad_output, ctx.saved_tensors[0]):  # one pass: torch's own kernel (_fused.py)
-            return aten.silu_backward(grad_output, ctx.saved_tensors[0]), None
-        input = ctx.saved_tensors[0].conj()  # complex: PyTorch's conjugate convention
+        (saved,) = ctx.saved_tensors  # once: under checkpointing each access unpacks
+        if fused(grad_output, saved):  # one pass: torch's own kernel (_fused.py)
+            return aten.silu_backward(grad_output, saved), None
+        input = saved.conj()  # complex: PyTorch's conjugate convention
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         return silu_grad(grad_output, input, torch.sigmoid(input), fast), None
 
