@@ -121,3 +121,16 @@ def test_slope_at_the_dtype_maximum_like_torch():
         x = torch.tensor([-2.0, -0.5, 0.0, 1.0], requires_grad=True)
         grads.append(torch.autograd.grad(fn(x, slope).sum(), x)[0])
     assert_close(grads[0], grads[1])
+
+
+def test_forward_ad_at_the_largest_slope_matches_torch():
+    """A slope of exactly the dtype's largest number stays that number in the formula (jvp), as in torch."""
+    import torch.autograd.forward_ad as fwAD
+
+    slope = torch.finfo(torch.float32).max
+    results = []
+    for fn in (F.leaky_relu, TF.leaky_relu):
+        with fwAD.dual_level():
+            out = fn(fwAD.make_dual(torch.tensor([-1.0, 2.0]), torch.tensor([1.0, 1.0])), slope)
+            results.append(fwAD.unpack_dual(out).tangent)
+    assert torch.equal(results[0], results[1]) and results[0][0] == slope

@@ -135,3 +135,16 @@ def test_jvp_tangent_is_differentiable_like_torch():
     assert_close(ours, theirs)
     for a, b in zip(ours_grads, theirs_grads, strict=True):
         assert_close(a, b)
+
+
+@pytest.mark.parametrize("x_dtype, slope_dtype", [(torch.float32, torch.float64), (torch.float64, torch.float32)])
+def test_mixed_dtypes_promote_like_the_composite(x_dtype, slope_dtype):
+    """A slope of another dtype than the input: the formula path (ATen's kernel wants one dtype), same as torch."""
+    x = torch.randn(6, dtype=x_dtype, requires_grad=True)
+    slope = torch.tensor([0.7], dtype=slope_dtype, requires_grad=True)
+    ours = torch.autograd.grad(F.learned_silu(x, slope).sum(), (x, slope))
+    x2, s2 = x.detach().clone().requires_grad_(), slope.detach().clone().requires_grad_()
+    theirs = torch.autograd.grad((s2 * TF.silu(x2)).sum(), (x2, s2))
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype
+        assert_close(a, b)

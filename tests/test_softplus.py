@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
@@ -123,3 +124,12 @@ def test_float32_default_threshold_with_beta_like_torch(beta):
         xx = x.clone().requires_grad_()
         grads.append(torch.autograd.grad(fn(xx, beta=beta), xx, g)[0])
     assert_close(grads[0], grads[1])
+
+
+def test_threshold_at_the_exp_limit_stays_finite():
+    """At x = threshold = log(float32 max) torch's kernel overflows exp(x) and gives nan; ours gives 1."""
+    limit = math.log(torch.finfo(torch.float32).max)
+    x = torch.tensor([limit], requires_grad=True)
+    (ours,) = torch.autograd.grad(F.softplus(x, threshold=limit).sum(), x)
+    (theirs,) = torch.autograd.grad(TF.softplus(x, threshold=limit).sum(), x)
+    assert torch.equal(ours, torch.ones(1)) and theirs.isnan().all()

@@ -33,7 +33,7 @@ How a mutant runs
     parent process are never modified, so Ctrl-C or a crash leaves nothing behind.
 
     The tests of a mutant in ``<op>.py``: ``tests/test_<op>.py``, and the items of
-    ``tests/test_twins.py`` and ``tests/test_symbolic.py`` whose parameters name the op (or a twin
+    ``tests/test_twins.py``, ``tests/test_fused.py`` and ``tests/test_symbolic.py`` whose parameters name the op (or a twin
     registered by it, e.g. ``cross_entropy_probs``), or whose test name does; plus the same for
     every op module that imports from ``<op>.py`` (``learned_silu`` imports ``silu_grad``).
     ``pytest -x``: the first failure kills the mutant.  Doctests are not run.
@@ -350,7 +350,7 @@ class _Select:
         return item.path.name in GENERIC and self._names_op(item)
 
 
-GENERIC = ("test_twins.py", "test_symbolic.py")
+GENERIC = ("test_twins.py", "test_symbolic.py", "test_fused.py")
 _SESSION = None
 
 
@@ -379,7 +379,7 @@ def _run_child(mutant: Mutant | None, ops: list[str], log: Path) -> int:
         _live_function(mutant).__code__ = mutated_code(mutant)
     session = _SESSION
     keep = _Select(ops)
-    order = {"test_twins.py": 0, "test_symbolic.py": 2}
+    order = {"test_twins.py": 0, "test_fused.py": 1, "test_symbolic.py": 2}
     session.items = sorted((i for i in session.items if keep(i)), key=lambda i: order.get(i.path.name, 1))
     session.testscollected = len(session.items)
     if not session.items:

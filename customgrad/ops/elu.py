@@ -84,7 +84,7 @@ def implemented():
 
 # The settings every symbolic check runs with (tests/test_symbolic.py, the API reference): the
 # formula and the Function's extra arguments after the input, or MatrixRule.check's arguments.
-FORMULA_CHECKS = tuple(("elu", (a,)) for a in (1.0, 1.3, 0.5, -0.5))
+FORMULA_CHECKS = tuple(("elu", (a,)) for a in (1.0, 1.3, 0.5, 2.0, -0.5))
 
 
 @compiled_variant

@@ -103,7 +103,9 @@ class LearnedSiLUFunction(torch.autograd.Function):
         # Conjugates for complex values (PyTorch's convention); free on real tensors.
         grad_input = grad_slope = None
         input, slope = ctx.saved_tensors  # once: under checkpointing each access unpacks
-        if fused(grad_output, input) and slope.dtype == input.dtype:  # one pass each (_fused.py)
+        # One pass each (_fused.py).  grad_output has the output's dtype, promoted from both inputs, so
+        # when it is the input's, a slope of another dtype is a lower one: autograd casts its gradient.
+        if fused(grad_output, input):
             if ctx.needs_input_grad[1]:
                 grad_slope = (grad_output * TF.silu(input)).sum_to_size(slope.shape)
             if ctx.needs_input_grad[0]:
