@@ -16,6 +16,7 @@ from . import _inplace
 from ._checks import check_inplace_allowed, check_tensor
 from ._compile import compiled_variant
 from ._docs import documented
+from ._fused import aten, fused
 from ._inplace import (
     input_values,
     output_tangent,
@@ -137,6 +138,8 @@ class MishFunction(torch.autograd.Function):
             return None, None
         refuse_double_backward(ctx, "MishFunction")
         (input,) = ctx.saved_tensors
+        if fused(grad_output, input):  # one pass: torch's own kernel (_fused.py)
+            return aten.mish_backward(grad_output, input), None
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         return mish_grad(grad_output, input, fast), None
 
