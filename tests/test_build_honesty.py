@@ -78,6 +78,9 @@ NORMALISE = [
     (re.compile(r"\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?(?:ns|us|µs|μs|ms|s|microseconds|milliseconds|seconds)\b"), "<TIME>"),
     # sphinx-gallery's per-script running time, should it be shown.
     (re.compile(r"\(\s*\d+ minutes\s+[\d.]+ seconds\)"), "(<TIME>)"),
+    # Sphinx's cache-busting checksum on a static file's link: added when the file already exists as
+    # the page is written, which with parallel reading depends on which page is written first.
+    (re.compile(r'(\.(?:css|js))\?v=[0-9a-f]+"'), r'\1"'),
 ]
 # Memory addresses (id(), data_ptr(), "<... object at 0x7f...>"): the interpreter places objects
 # anew in every run.  Each distinct address becomes a label in order of first appearance on its
@@ -89,11 +92,14 @@ ADDRESS = re.compile(r"\b0x[0-9a-f]{8,}\b|(?<![\d.])\d{13,16}(?![\d.])")
 # blocks are compared by count only; their code, prose and figures' places must still match.
 TIMED_PAGES = {"auto_gallery/plot_03_benchmarks.html"}
 TIMED_OUTPUT = re.compile(r'(<div class="sphx-glr-script-out[^"]*"><div class="highlight"><pre>).*?(</pre>)', re.S)
+# ... and the conclusions a script prints from them (customgrad.plotting.Bilingual).
+TIMED_CONCLUSION = re.compile(r'(<div class="cg-bilingual"[^>]*>).*?(</div>)', re.S)
 # Tutorials built on measurements (tables of times without units, ratios, page faults, the order of
 # the fastest, sentences written from them, figures drawn from them): every cell output, glued text
 # and glued figure's file name (a hash of the image) is compared by place only; code and prose must
 # still match.
-TIMED_NOTEBOOK_PAGES = {"tutorials/when-to-write.html", "tutorials/making-it-fast.html"}
+TIMED_NOTEBOOK_PAGES = {"tutorials/when-to-write.html", "tutorials/making-it-fast.html", "tutorials/linear-layer.html",
+                        "tutorials/layernorm.html", "tutorials/checkpointing.html"}
 TIMED_NOTEBOOK = [
     (re.compile(r'(<div class="output [^"]*"><div class="highlight"><pre>).*?(</pre>)', re.S), r"\1<TIMED OUTPUT>\2"),
     (re.compile(r'(<span class="pasted-text">).*?(</span>)', re.S), r"\1<TIMED TEXT>\2"),
@@ -112,6 +118,7 @@ def normalise(name: str, html: str) -> str:
     html = ADDRESS.sub(lambda m: labels.setdefault(m.group(0), f"<ADDRESS {len(labels) + 1}>"), html)
     if name in TIMED_PAGES:
         html = TIMED_OUTPUT.sub(r"\1<TIMED OUTPUT>\2", html)
+        html = TIMED_CONCLUSION.sub(r"\1<TIMED CONCLUSION>\2", html)
     return html
 
 
