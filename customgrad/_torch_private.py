@@ -33,6 +33,23 @@ def is_legacy_batched(tensor: torch.Tensor) -> bool:
     return torch._C._functorch.is_legacy_batchedtensor(tensor)
 
 
+# The C++ entry that ``torch.autograd.Function.apply`` ends in (``super().apply``).
+_FUNCTION_BASE_APPLY = torch._C._FunctionBase.__dict__["apply"]
+
+
+def function_base_apply(function: type, *args):
+    """``function.apply(*args)`` through the C++ entry, without ``torch.autograd.Function.apply``'s Python steps.
+
+    Why: on every call ``Function.apply`` binds the arguments to ``forward``'s signature with
+    ``inspect.signature`` (for the defaults ``setup_context`` sees) and unwraps dead ``torch.func``
+    wrappers, then calls this entry, which runs ``forward`` and ``setup_context`` and records the
+    node.  Those two steps are most of the cost of a cheap op's call (``ops/_direct.py``).  For a
+    call that gives every argument of ``forward`` positionally, outside ``torch.func`` transforms
+    and with no wrapped tensor, they change nothing; :func:`customgrad.ops._direct.apply` checks that.
+    """
+    return _FUNCTION_BASE_APPLY.__get__(None, function)(*args)
+
+
 def is_functorch_wrapped(tensor: torch.Tensor) -> bool:
     """True for a tensor wrapped by a ``torch.func`` transform.
 

@@ -68,3 +68,22 @@ def test_has_setup_context_tells_the_two_styles_apart():
 
     assert private.has_setup_context(ReLUFunction) is True
     assert private.has_setup_context(WithCtx) is False
+
+
+def test_function_base_apply_is_what_function_apply_calls():
+    """The C++ entry gives what ``Function.apply`` gives: the same values, node and saved tensors."""
+    from customgrad.functions import ELUFunction
+
+    x = torch.tensor([-1.5, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ours = private.function_base_apply(ELUFunction, x, 2.0, False)
+    theirs = ELUFunction.apply(x, 2.0, False)
+    assert type(ours.grad_fn) is type(theirs.grad_fn)
+    assert torch.equal(ours, theirs)
+    assert [t.data_ptr() for t in ours.grad_fn.saved_tensors] == [ours.data_ptr()]  # ELU saves its output
+    assert [t.data_ptr() for t in theirs.grad_fn.saved_tensors] == [theirs.data_ptr()]
+    assert torch.equal(torch.autograd.grad(ours.sum(), x)[0], torch.autograd.grad(theirs.sum(), x)[0])
+    # Function.apply still does the two Python steps the shortcut skips (customgrad/ops/_direct.py)
+    import inspect
+
+    source = inspect.getsource(torch.autograd.Function.apply)
+    assert "bind_default_args" in source and "unwrap_dead_wrappers" in source and "super().apply" in source

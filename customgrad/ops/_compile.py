@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from . import _direct
+
 # Keyed by ``id(function)``: Dynamo can look an int up in a dict, not a class (or its name).
 _VARIANTS: dict[int, type] = {}
 
@@ -35,4 +37,4 @@ def apply(function, *args):
     """``function.apply(*args)``, or its jvp-less variant's while ``torch.compile`` traces."""
     if torch.compiler.is_compiling():
         return _VARIANTS[id(function)].apply(*args)
-    return function.apply(*args)
+    return _direct.apply(function, *args)  # function.apply(*args), faster (_direct.py)
