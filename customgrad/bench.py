@@ -1,10 +1,11 @@
 """Time custom Functions against their built-in twins, with :mod:`torch.utils.benchmark`.
 
 For each operation of :data:`customgrad.twins.TWINS` that is elementwise and has a torch twin,
-and for each size, up to four implementations are timed: ``ours`` (customgrad's functional twin),
+and for each size, up to five implementations are timed: ``ours`` (customgrad's functional twin),
 ``built-in`` (torch's), ``textbook`` (the first version a reader writes, from
-:mod:`customgrad.textbook`) and ``compiled`` (``torch.compile`` of our functional twin, inductor,
-``fullgraph=True``).  Three phases can be timed: ``forward`` (with autograd recording, as in
+:mod:`customgrad.textbook`), ``compiled`` (``torch.compile`` of our functional twin, inductor,
+``fullgraph=True``) and ``compiled built-in`` (the same for torch's twin, so that a reader of the
+compiled column sees what the compiler makes of torch's own op).  Three phases can be timed: ``forward`` (with autograd recording, as in
 training), ``backward`` (one ``torch.autograd.grad`` call on a kept graph) and
 ``forward+backward``.  A plain copy of the same number of elements (``dst.copy_(src)``: read
 once, write once) is timed too, as the memory-bandwidth reference, and so is an empty custom
@@ -59,14 +60,18 @@ from .twins import TWINS, Twin
 from .verify import saved_for_backward
 
 __all__ = ["SIZES", "PHASES", "TARGETS", "COMPILED_TARGET", "TARGET_MIN_SIZE", "OURS", "BUILTIN", "TEXTBOOK_IMPL",
-           "COMPILED", "Timing", "BenchResult", "EmptyFunction", "measure", "compare", "copy_time", "floor_time",
+           "COMPILED", "COMPILED_BUILTIN", "Timing", "BenchResult", "EmptyFunction", "measure", "compare", "copy_time", "floor_time",
            "fresh_buffers", "page_faults", "hotspots", "benchmarkable", "run", "main"]
 
 #: Number of elements per input, 1e3 to 1e7.
 SIZES: tuple[int, ...] = (10**3, 10**4, 10**5, 10**6, 10**7)
 PHASES: tuple[str, ...] = ("forward", "backward", "forward+backward")
 OURS, BUILTIN, TEXTBOOK_IMPL, COMPILED = "ours", "built-in", "textbook", "compiled"
-IMPLS: tuple[str, ...] = (OURS, BUILTIN, TEXTBOOK_IMPL, COMPILED)
+#: torch.compile of the built-in itself: what the compiler makes of torch's own op, for the compiled column's reader.
+COMPILED_BUILTIN = "compiled built-in"
+IMPLS: tuple[str, ...] = (OURS, BUILTIN, TEXTBOOK_IMPL, COMPILED, COMPILED_BUILTIN)
+#: The implementations shown as ratios beside ours.
+_EXTRA = (TEXTBOOK_IMPL, COMPILED, COMPILED_BUILTIN)
 
 #: The speed targets of ours: float32, forward+backward time over the built-in's, at TARGET_MIN_SIZE and above.
 TARGETS = {"default": 1.25}
@@ -380,7 +385,7 @@ class BenchResult:
         size = min(self.sizes)
         ours, builtin = self.seconds(op, OURS, phase, size), self.seconds(op, BUILTIN, phase, size)
         row = {"size": size, "ours": ours * 1e6, "built-in": builtin * 1e6, "extra": (ours - builtin) * 1e6}
-        for impl in (TEXTBOOK_IMPL, COMPILED):
+        for impl in _EXTRA:
             if self.seconds(op, impl, phase, size) is not None:
                 row[impl] = self.seconds(op, impl, phase, size) * 1e6
         if self.floor is not None:
@@ -396,6 +401,10 @@ class BenchResult:
         if impl == OURS and w and w["size"] == size:
             spots = lambda k: ", ".join(f"{name} {ms:.2f}" for name, ms in w[k])
             text += f"; own time (ms) ours: {spots(OURS)}; built-in: {spots(BUILTIN)}"
+        if impl == COMPILED and self.seconds(op, COMPILED_BUILTIN, FB, size) is not None:
+            text += (f"; torch.compile of the built-in: {self.ratio(op, FB, size, COMPILED_BUILTIN):.2f}x; "
+                     f"a compiled call's fixed cost at {min(self.sizes):.0e}: "
+                     f"{(self.seconds(op, COMPILED, FB, min(self.sizes)) - self.seconds(op, BUILTIN, FB, min(self.sizes))) * 1e6:+.0f} us")
         return text
 
     def targets(self) -> list[dict]:
@@ -452,7 +461,7 @@ class BenchResult:
     def _main_table(self) -> str:
         impls = self.impls
         head = ["op", "size", "ours us", "spread", "built-in us", "spread", "ratio"]
-        head += [f"{i} ratio" for i in impls if i in (TEXTBOOK_IMPL, COMPILED)]
+        head += [f"{i} ratio" for i in impls if i in _EXTRA]
         head += ["saved ours/built-in", "status"]
         rows = []
         for op in self.ops:
@@ -460,7 +469,7 @@ class BenchResult:
                 ours, builtin = self.timing(op, OURS, FB, s), self.timing(op, BUILTIN, FB, s)
                 row = [op, f"{s:.0e}", f"{ours.seconds * 1e6:.1f}", f"{ours.spread:.0%}",
                        f"{builtin.seconds * 1e6:.1f}", f"{builtin.spread:.0%}", f"{self.ratio(op, FB, s):.2f}"]
-                row += [self._cell(op, FB, s, i) for i in impls if i in (TEXTBOOK_IMPL, COMPILED)]
+                row += [self._cell(op, FB, s, i) for i in impls if i in _EXTRA]
                 saved = self.saved_by_size.get(op, {}).get(s)
                 row.append(f"{_mb(saved['ours'])}/{_mb(saved['built-in'])}" if saved else "")
                 row.append(self.status(op, s))
@@ -475,7 +484,8 @@ class BenchResult:
                  f"interleaved repeat(s); spread = (max - min) / median of the repeats",
                  f"load average before: {m.get('load_before', '?')}, after: {m.get('load_after', '?')}",
                  "ratio = time / built-in's time, forward+backward; textbook = the tutorial version "
-                 "(customgrad.textbook); compiled = torch.compile(ours, fullgraph=True) vs the eager built-in",
+                 "(customgrad.textbook); compiled = torch.compile(ours, fullgraph=True) vs the eager built-in; "
+                 "compiled built-in = torch.compile(built-in) vs the eager built-in",
                  f"targets at >= {TARGET_MIN_SIZE:.0e}: ours <= {TARGETS['default']}x, compiled <= "
                  f"{COMPILED_TARGET}x, bytes saved <= built-in's"]
         if FB in self.phases:
@@ -495,7 +505,7 @@ class BenchResult:
                     rows.append(row)
             lines += ["", f"[{phase}]", _table(head, rows)]
         if FB in self.phases:
-            extra = [i for i in (TEXTBOOK_IMPL, COMPILED) if i in impls]
+            extra = [i for i in _EXTRA if i in impls]
             rows = [[op, f"{o['ours']:.1f}", f"{o['built-in']:.1f}"] + [f"{o.get(i, math.nan):.1f}" for i in extra] +
                     [f"{o['extra']:+.1f}"] + ([f"{o['above_floor']:+.1f}"] if "floor" in o else [])
                     for op in self.ops for o in [self.overhead_us(op)]]
@@ -567,15 +577,15 @@ def _bar(total: int, progress):
     return _Silent()
 
 
-def _compiled(twin: Twin, backend: str):
-    """``torch.compile`` of our twin as one graph (``fullgraph=True``).
+def _compiled(fn: Callable, backend: str):
+    """``torch.compile`` of a twin (ours or the built-in) as one graph (``fullgraph=True``).
 
     Only the input's first dimension is made dynamic (:func:`torch._dynamo.maybe_mark_dynamic`, in
     :func:`run`), so one compile serves every size; ``dynamic=True`` would also make the float
     arguments (``beta``, ``alpha``...) symbolic, which is not how a model calls them, and
     ``dynamic=False`` would compile once per size (8 to 17 s each here).
     """
-    return torch.compile(twin.ours, backend=backend, fullgraph=True)
+    return torch.compile(fn, backend=backend, fullgraph=True)
 
 
 @contextlib.contextmanager
@@ -650,21 +660,24 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
             if textbook and twin.name in TEXTBOOK:
                 impls[TEXTBOOK_IMPL] = TEXTBOOK[twin.name]
             if compile:
-                impls[COMPILED] = _compiled(twin, backend)
+                impls[COMPILED] = _compiled(twin.ours, backend)
+                impls[COMPILED_BUILTIN] = _compiled(twin.reference, backend)
             for s in sizes:
                 bar.set_postfix_str(f"{twin.name} {s:.0e}")
                 args, kwargs = _inputs(twin, s, device, dtype)
                 wrt = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
-                if COMPILED in impls:  # compile (first call) and warm up outside the timings, on the timed threads
+                for impl in [i for i in (COMPILED, COMPILED_BUILTIN) if i in impls]:
+                    # compile (first call) and warm up outside the timings, on the timed threads
                     torch._dynamo.maybe_mark_dynamic(args[0], 0)
                     try:
                         with _num_threads(threads):
-                            _warm_up(impls[COMPILED], args, kwargs, wrt, first=s == sizes[0],
+                            _warm_up(impls[impl], args, kwargs, wrt, first=s == sizes[0] and impl == COMPILED,
                                      seconds=meta["compile_seconds"], name=twin.name)
                     except Exception as error:  # reported as a MISS with the reason; the sweep goes on
-                        lines = [line.strip() for line in str(error).splitlines() if line.strip()][:2]
-                        meta["compile_errors"][twin.name] = f"{type(error).__name__}: {' '.join(lines)}"[:300]
-                        del impls[COMPILED]
+                        if impl == COMPILED:
+                            lines = [line.strip() for line in str(error).splitlines() if line.strip()][:2]
+                            meta["compile_errors"][twin.name] = f"{type(error).__name__}: {' '.join(lines)}"[:300]
+                        del impls[impl]
                 timers = {(impl, phase): timer for impl, fn in impls.items()
                           for phase, timer in _timers(fn, args, kwargs, phases, threads).items()}
                 for (impl, phase), (seconds, spread) in _repeat(timers, min_run_time, repeats).items():
@@ -684,7 +697,7 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
                         for impl, fn in ((OURS, twin.ours), (BUILTIN, twin.reference))}}
             args, kwargs = _inputs(twin, meta["saved_size"], device, dtype)
             result.saved[twin.name] = {impl: saved_for_backward(fn, *args, **kwargs)[1]
-                                       for impl, fn in impls.items() if impl != COMPILED}
+                                       for impl, fn in impls.items() if impl not in (COMPILED, COMPILED_BUILTIN)}
     finally:
         bar.close()
     meta["load_after"] = _load()

@@ -105,10 +105,23 @@ def test_compiled_column_with_a_quick_backend():
     # The eager backend goes through Dynamo (fullgraph) without inductor's slow first compile.
     result = bench.run(ops=["silu"], sizes=[1000, 3000], phases=["forward+backward"], compile="eager",
                        textbook=False, **TINY)
-    assert result.impls == [bench.OURS, bench.BUILTIN, bench.COMPILED]
+    assert result.impls == [bench.OURS, bench.BUILTIN, bench.COMPILED, bench.COMPILED_BUILTIN]
     assert result.meta["compile_backend"] == "eager" and result.meta["compile_seconds"]["silu"] > 0
     assert result.ratio("silu", "forward+backward", 3000, bench.COMPILED) > 0
-    assert "compiled ratio" in str(result) and "textbook" not in result.overhead_us("silu")
+    assert result.ratio("silu", "forward+backward", 3000, bench.COMPILED_BUILTIN) > 0
+    assert "compiled ratio" in str(result) and "compiled built-in ratio" in str(result)
+    assert "textbook" not in result.overhead_us("silu") and bench.COMPILED_BUILTIN in result.overhead_us("silu")
+
+
+def test_a_compiled_miss_names_what_the_compiler_makes_of_the_built_in():
+    result = bench.BenchResult(meta={}, sizes=[1000, 10**6], phases=["forward+backward"])
+    for impl, small, big in ((bench.OURS, 40e-6, 1e-3), (bench.BUILTIN, 20e-6, 1e-3),
+                             (bench.COMPILED, 120e-6, 1.5e-3), (bench.COMPILED_BUILTIN, 110e-6, 1.4e-3)):
+        for size, seconds in ((1000, small), (10**6, big)):
+            result.timings.append(bench.Timing("relu", impl, "forward+backward", size, seconds))
+    (row,) = [t for t in result.targets() if t["impl"] == bench.COMPILED]
+    assert not row["passed"] and "torch.compile of the built-in: 1.40x" in row["why"]
+    assert "fixed cost at 1e+03: +100 us" in row["why"]
 
 
 def test_a_failed_compile_is_a_miss_and_the_sweep_goes_on():

@@ -20,6 +20,20 @@ gradients, for complex and mixed-dtype gradients, and always in ``jvp``.  The fo
 sympy derives and checks (:func:`formulas_only` is on during those checks, so they test the
 formula, not ATen), and ``tests/test_fused.py`` checks that both paths agree on every point of the
 symbolic grid (each kink, +-tiny, both tails, inf and nan) in float32 and float64.
+
+Under ``torch.compile`` there is no second pass to save: inductor fuses the formula into one loop
+too, and it decomposes the ATen kernel into the same kind of loop.  Which of the two compiles to
+faster code is measured per op (``make bench``, compiled column, 1e6 and 1e7 elements).  Three ops
+compile their formula (``fused(..., when_compiling=False)``):
+
+- ReLU and LeakyReLU: their kernels decompose into a select on a comparison (``y <= 0``), so the
+  partitioner saves the comparison's bool mask for backward instead of the float tensor.  On this
+  project's CPU, inductor's bool stores and loads are slow: ``torch.compile(F.relu)`` took 10 ms
+  per 1e6-element forward against 0.1 ms eager, and the compiled twins ran 25x (1e6) and 4x (1e7)
+  the eager built-in's forward+backward.  Their formulas reach the output only through float
+  arithmetic (``sign``; a ``nan`` test in registers), so nothing boolean is saved: 1.5x and 1.0x.
+- Mish: its formula compiled to 0.6x-0.7x the eager built-in, ``mish_backward``'s decomposition
+  to 1.0x-1.1x.
 """
 
 from __future__ import annotations
@@ -37,11 +51,13 @@ _STATE = threading.local()
 aten = torch.ops.aten
 
 
-def fused(grad_output: torch.Tensor, saved: torch.Tensor) -> bool:
+def fused(grad_output: torch.Tensor, saved: torch.Tensor, when_compiling: bool = True) -> bool:
     """True when the backward may return ATen's fused kernel instead of its own formula.
 
     ``saved`` is the tensor the kernel reads (input or output): same dtype as ``grad_output``,
     real floating point, and nothing recording or transforming the backward (:func:`may_overwrite`).
+    ``when_compiling=False`` keeps the kernel out of ``torch.compile``'s graphs (see the module's
+    docstring for the ops that ask it and why).
 
     Example:
         >>> g, y = torch.ones(3), torch.tensor([-1.0, 0.0, 2.0])
@@ -52,6 +68,7 @@ def fused(grad_output: torch.Tensor, saved: torch.Tensor) -> bool:
         False
     """
     return (not getattr(_STATE, "off", False)
+            and (when_compiling or not torch.compiler.is_compiling())
             and grad_output.dtype == saved.dtype
             and grad_output.dtype.is_floating_point
             and may_overwrite()

@@ -121,7 +121,7 @@ class LeakyReLUFunction(torch.autograd.Function):
         if ctx.broken:
             raise RuntimeError(_INPLACE_NEGATIVE_SLOPE)
         (kept,) = ctx.saved_tensors
-        if fused(grad_output, kept) and math.isfinite(ctx.negative_slope):  # one pass (_fused.py)
+        if fused(grad_output, kept, when_compiling=False) and math.isfinite(ctx.negative_slope):  # one pass (_fused.py)
             # kept > 0 exactly where x > 0, output or input.  The last argument (self_is_result) only
             # makes torch refuse an in-place negative slope, refused above already.
             return aten.leaky_relu_backward(grad_output, kept, ctx.negative_slope, False), None, None

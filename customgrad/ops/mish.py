@@ -138,7 +138,7 @@ class MishFunction(torch.autograd.Function):
             return None, None
         refuse_double_backward(ctx, "MishFunction")
         (input,) = ctx.saved_tensors
-        if fused(grad_output, input):  # one pass: torch's own kernel (_fused.py)
+        if fused(grad_output, input, when_compiling=False):  # one pass: torch's own kernel (_fused.py)
             return aten.mish_backward(grad_output, input), None
         fast = not torch.is_grad_enabled()  # True unless create_graph=True
         return mish_grad(grad_output, input, fast), None

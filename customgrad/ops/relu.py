@@ -38,8 +38,12 @@ def _derivative(output: torch.Tensor) -> torch.Tensor:
     batch under ``torch.func`` transforms; there ``sign(nan_to_num(y, nan=1))`` gives the same
     values (``sign`` alone would take nan to 0).  The derivative of a step is zero, so ``output``
     is detached: double backward differentiates through the incoming gradient only, as torch's.
+    Under ``torch.compile`` it is ``sign(y)``, with 1 where ``y != y`` (nan): both need ``y``
+    itself, so the compiled graph saves the float output, not a bool mask (``_fused.py``).
     """
     y = output.detach()
+    if torch.compiler.is_compiling():
+        return torch.where(y != y, 1.0, y.sign())
     if functorch_transforms_active():
         return torch.nan_to_num(y, nan=1.0).sign_()
     return torch.ne(y, _ZERO, out=torch.empty_like(y))
@@ -122,7 +126,7 @@ class ReLUFunction(torch.autograd.Function):
         if not ctx.needs_input_grad[0]:
             return None, None
         (output,) = ctx.saved_tensors
-        if fused(grad_output, output):  # one pass: torch's own kernel (_fused.py)
+        if fused(grad_output, output, when_compiling=False):  # one pass: torch's own kernel (_fused.py)
             return aten.threshold_backward(grad_output, output, 0), None
         return chain(grad_output, _derivative(output)), None
 
