@@ -82,9 +82,9 @@ translations: $(READY)
 	$(PY) docs/_ext/translations.py prune _build/gettext
 
 # The full benchmark sweep (1e3..1e7 elements, float32; CUDA when available, else CPU, one thread):
-# ours, the built-in, the textbook Function and torch.compile(ours), forward+backward, median of 5
+# ours, the built-in, the textbook Function, torch.compile(ours) and torch.compile(built-in), forward+backward, median of 5
 # interleaved repeats, with a progress bar; _build/bench/bench.txt and bench.json, PASS/MISS per
-# target.  About 13 minutes on 2 busy shared cores (129 s of it compiling).  BENCH_ARGS adds options: `make bench BENCH_ARGS="--ops relu --quiet"`.
+# target.  About 8 minutes on this project's 2 idle cores (448 s with both compiled columns).  BENCH_ARGS adds options: `make bench BENCH_ARGS="--ops relu --quiet"`.
 BENCH_ARGS ?=
 bench: $(READY)
 	$(PY) -m customgrad.bench --out _build/bench $(BENCH_ARGS)

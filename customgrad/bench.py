@@ -519,6 +519,7 @@ class BenchResult:
                           f"forward+backward call; total {sum(m['compile_seconds'].values()):.1f} s]",
                       ", ".join(f"{op} {s:.1f} s" for op, s in m["compile_seconds"].items())]
             lines += [f"{op}: COMPILE FAILED: {e}" for op, e in m.get("compile_errors", {}).items()]
+            lines += [f"{op}: compile of the built-in failed: {e}" for op, e in m.get("compile_errors_builtin", {}).items()]
         if self.saved:
             head = ["op", "ours", "built-in"] + (["textbook"] if any("textbook" in v for v in self.saved.values()) else [])
             rows = [[op] + [_mb(v[k]) for k in ("ours", "built-in", "textbook") if k in v] for op, v in self.saved.items()]
@@ -644,7 +645,7 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
                 min_run_time=min_run_time, repeats=repeats, python=platform.python_version(),
                 saved_size=min(TARGET_MIN_SIZE, max(sizes)), date=time.strftime("%Y-%m-%d %H:%M:%S"),
                 load_before=_load(), compile_backend=(backend if isinstance(backend, str) else getattr(backend, "__name__", str(backend))) if compile else None, compile_seconds={},
-                compile_errors={})
+                compile_errors={}, compile_errors_builtin={})
     result = BenchResult(meta=meta, sizes=sizes, phases=list(phases))
     timing = dict(min_run_time=min_run_time, repeats=repeats, threads=threads)
     bar = _bar(len(twins) * len(sizes) + 1, progress)
@@ -660,6 +661,9 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
             if textbook and twin.name in TEXTBOOK:
                 impls[TEXTBOOK_IMPL] = TEXTBOOK[twin.name]
             if compile:
+                # Dynamo caches compiled code per Python code object, with a limit of 8 graphs each;
+                # torch.compile of a built-in shares one wrapper's code across ops: a fresh start per op.
+                torch._dynamo.reset()
                 impls[COMPILED] = _compiled(twin.ours, backend)
                 impls[COMPILED_BUILTIN] = _compiled(twin.reference, backend)
             for s in sizes:
@@ -674,9 +678,9 @@ def run(ops: Iterable[str] | None = None, sizes: Sequence[float] = SIZES, phases
                             _warm_up(impls[impl], args, kwargs, wrt, first=s == sizes[0] and impl == COMPILED,
                                      seconds=meta["compile_seconds"], name=twin.name)
                     except Exception as error:  # reported as a MISS with the reason; the sweep goes on
-                        if impl == COMPILED:
-                            lines = [line.strip() for line in str(error).splitlines() if line.strip()][:2]
-                            meta["compile_errors"][twin.name] = f"{type(error).__name__}: {' '.join(lines)}"[:300]
+                        lines = [line.strip() for line in str(error).splitlines() if line.strip()][:2]
+                        errors = meta["compile_errors"] if impl == COMPILED else meta["compile_errors_builtin"]
+                        errors[twin.name] = f"{type(error).__name__}: {' '.join(lines)}"[:300]
                         del impls[impl]
                 timers = {(impl, phase): timer for impl, fn in impls.items()
                           for phase, timer in _timers(fn, args, kwargs, phases, threads).items()}

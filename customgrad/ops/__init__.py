@@ -14,8 +14,9 @@ The mechanics several operations share each live in one private module, explaine
 - ``_docs.py``: each Function's formulas, from its module's sympy ``formulas()``, checked and printed;
 - ``_registry.py``: the twin registry (:mod:`customgrad.twins` is its public face);
 - ``_compile.py``: each Function's jvp-less variant, which ``torch.compile`` traces without a break;
-- ``_autocast.py``: mixed precision, the way torch's autocast treats each twin.
-- ``_fused.py``: the one speed trick of the plain first-order backward, ATen's fused kernel.
+- ``_autocast.py``: mixed precision, the way torch's autocast treats each twin;
+- ``_fused.py``: the one speed trick of the plain first-order backward, ATen's fused kernel;
+- ``_direct.py``: the one speed trick of the call, the C++ ``apply`` without torch's Python wrapper.
 
 The private torch calls they need are in ``customgrad/_torch_private.py``, each with its reason.
 """
