@@ -115,3 +115,20 @@ def test_double_backward_still_differentiates_the_formula():
         (g2,) = torch.autograd.grad(theirs(x).sum(), x, create_graph=True)
         (h2,) = torch.autograd.grad(g2.sum(), x)
         torch.testing.assert_close(h1, h2)
+
+
+@pytest.mark.parametrize("slope_shape", [(), (1,), (3, 1), (3, 4)])
+@pytest.mark.parametrize("wrt", ["both", "input", "slope"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_learned_silu_plain_backward_matches_torchs_composite(slope_shape, wrt, dtype):
+    """One slope (a dot product and one reused temporary) or one per row or entry (sum_to_size), each gradient alone too."""
+    torch.manual_seed(0)
+    x0, s0 = torch.randn(3, 4, dtype=dtype) * 4, torch.rand(slope_shape, dtype=dtype) + 0.5
+    g = torch.randn(3, 4, dtype=dtype)
+    results = []
+    for fn in (CF.learned_silu, lambda x, s: s * torch.nn.functional.silu(x)):
+        x, s = x0.clone().requires_grad_(wrt != "slope"), s0.clone().requires_grad_(wrt != "input")
+        results.append(torch.autograd.grad(fn(x, s), [t for t in (x, s) if t.requires_grad], g))
+    for ours, torchs in zip(*results, strict=True):
+        assert ours.shape == torchs.shape
+        _same(ours, torchs, dtype)

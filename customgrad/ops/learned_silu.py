@@ -106,10 +106,22 @@ class LearnedSiLUFunction(torch.autograd.Function):
         # One pass each (_fused.py).  grad_output has the output's dtype, promoted from both inputs, so
         # when it is the input's, a slope of another dtype is a lower one: autograd casts its gradient.
         if fused(grad_output, input):
+            # One slope for the whole tensor (the usual case): its gradient is a dot product, which
+            # needs no product tensor, and one temporary serves the three steps, silu(x), then
+            # grad_output * slope, then the input's gradient, written over it (fresh 1e6-element
+            # buffers cost page faults here; see bench.page_faults).
+            one_slope = (slope.numel() == 1 and grad_output.shape == input.shape
+                         and input.dtype in (torch.float32, torch.float64))
+            scratch = None
             if ctx.needs_input_grad[1]:
-                grad_slope = (grad_output * TF.silu(input)).sum_to_size(slope.shape)
+                if one_slope:
+                    scratch = TF.silu(input)
+                    grad_slope = torch.dot(grad_output.reshape(-1), scratch.reshape(-1)).reshape(slope.shape)
+                else:
+                    grad_slope = (grad_output * TF.silu(input)).sum_to_size(slope.shape)
             if ctx.needs_input_grad[0]:
-                grad_input = aten.silu_backward(grad_output * slope, input).sum_to_size(input.shape)
+                scaled = grad_output * slope if scratch is None else torch.mul(grad_output, slope, out=scratch)
+                grad_input = aten.silu_backward.grad_input(scaled, input, grad_input=scaled).sum_to_size(input.shape)
             return grad_input, grad_slope
         input, slope = input.conj(), slope.conj()
         sigma = torch.sigmoid(input)
