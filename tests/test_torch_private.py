@@ -87,3 +87,20 @@ def test_function_base_apply_is_what_function_apply_calls():
 
     source = inspect.getsource(torch.autograd.Function.apply)
     assert "bind_default_args" in source and "unwrap_dead_wrappers" in source and "super().apply" in source
+
+
+def test_direct_apply_leaves_a_tensor_escaped_from_a_transform_to_function_apply(monkeypatch):
+    """A wrapper left over from an ended torch.func transform goes through Function.apply, which unwraps it."""
+    import customgrad.functional as CF
+    from customgrad.ops import _direct
+
+    leaked = []
+    torch.func.grad(lambda x: (leaked.append(x), (x * x).sum())[1])(torch.tensor([-1.0, 2.0]))
+    (dead,) = leaked
+    assert private.is_functorch_wrapped(dead) and not private.functorch_transforms_active()
+    direct = []
+    monkeypatch.setattr(_direct, "function_base_apply", lambda *a: direct.append(a) or private.function_base_apply(*a))
+    assert torch.equal(CF.relu(dead), torch.tensor([0.0, 2.0]))
+    assert direct == []  # Function.apply took it
+    CF.relu(torch.tensor([-1.0, 2.0]))
+    assert len(direct) == 1  # a plain tensor takes the direct entry
